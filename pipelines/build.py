@@ -1,0 +1,216 @@
+"""Build planning and execution: fingerprints, the stage cache, and writing a version."""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import json
+import os
+import subprocess
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pipelines
+from pipelines import settings
+from pipelines.engines import datatrove as dt
+from pipelines.fingerprint import FileHashes, sha256_file
+from pipelines.recipe import Recipe, expand_inputs, load_recipe, sha256_json
+from pipelines.stages import STAGES, funnel, middle_step
+from pipelines.store import DatasetStore
+from pipelines.store.card import render_card
+from pipelines.store.writer import merge_in_input_order, write_split
+from schemas.document import DOCUMENT_SCHEMA, document_row
+
+ProgressFn = Callable[[str, int, int], None]
+
+
+@dataclass
+class StagePlan:
+    name: str
+    params: dict
+    fingerprint: str
+
+
+@dataclass
+class BuildPlan:
+    recipe: Recipe
+    recipe_path: Path
+    overrides: list[str]
+    inputs: list[dict]
+    stages: list[StagePlan]
+    fingerprint: str
+    store: DatasetStore
+    version: str
+    up_to_date: bool
+    parent: str | None
+    cache_dir: Path = field(default_factory=lambda: settings.state_dir() / "stages")
+
+    @property
+    def path(self) -> Path:
+        return self.store.path(self.version)
+
+
+def plan_build(recipe_ref: str, overrides: list[str] = (), out: Path | None = None) -> BuildPlan:
+    """Validate the recipe, fingerprint inputs and stages, and find or name the version."""
+    recipe, recipe_path = load_recipe(recipe_ref, list(overrides))
+    files = expand_inputs(recipe)
+    hashes = FileHashes(settings.state_dir() / "input-hashes.json")
+    inputs = [{"path": str(f), "name": f.name, "bytes": f.stat().st_size, "sha256": hashes.sha256(f)}
+              for f in files]
+    hashes.save()
+
+    read_params = recipe.input.model_dump(mode="json", exclude={"paths"})
+    fingerprint = sha256_json({"stage": "read", "params": read_params,
+                               "inputs": [i["sha256"] for i in inputs],
+                               "code": STAGES["read"].code_version()})
+    stages = [StagePlan("read", read_params, fingerprint)]
+    for spec in recipe.stages:
+        params = spec.model_dump(mode="json")
+        fingerprint = sha256_json({"stage": spec.type, "params": params, "parent": fingerprint,
+                                   "code": STAGES[spec.type].code_version()})
+        stages.append(StagePlan(spec.type, params, fingerprint))
+
+    # The executor changes how the work is spread, not what it makes: it is not part of the build.
+    recipe_data = recipe.model_dump(mode="json", exclude={"executor": True, "input": {"paths"}})
+    build_fp = sha256_json({"recipe": recipe_data, "last_stage": fingerprint,
+                            "writer": writer_code_version()})
+    store = DatasetStore(out or settings.default_out_dir(), recipe.name)
+    existing = store.find_build(build_fp)
+    return BuildPlan(recipe, recipe_path, list(overrides), inputs, stages, build_fp, store,
+                     version=existing or store.next_version(), up_to_date=existing is not None,
+                     parent=store.latest())
+
+
+def writer_code_version() -> str:
+    import inspect
+
+    import pipelines.store.card as card
+    import pipelines.store.writer as writer
+    import schemas.document as schema
+
+    return sha256_json([inspect.getsource(m) for m in (card, writer, schema)])[:16]
+
+
+@contextlib.contextmanager
+def _file_lock(path: Path) -> Iterator[None]:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path, "w") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        yield
+
+
+def run_stage(plan: BuildPlan, index: int, progress: ProgressFn | None = None) -> dict:
+    """Run one stage on datatrove, or reuse its cached output; returns its funnel."""
+    stage = plan.stages[index]
+    final = plan.cache_dir / stage.fingerprint
+    with _file_lock(plan.cache_dir / f"{stage.fingerprint}.lock"):
+        if (final / "funnel.json").is_file():
+            if progress:
+                progress(stage.name, 1, 1)
+            return json.loads((final / "funnel.json").read_text()) | {"cached": True}
+        # A killed run leaves .partial with datatrove's completion markers: finished tasks are
+        # not run again.
+        work = plan.cache_dir / f"{stage.fingerprint}.partial"
+        work.mkdir(parents=True, exist_ok=True)
+        started = time.monotonic()
+        steps = _stage_steps(plan, index, work)
+        if steps is None:  # the previous stage kept nothing
+            result = {"in": 0, "out": 0, "dropped": {}}
+        else:
+            executor = plan.recipe.executor
+            stats = dt.run_pipeline(
+                steps, work, executor.tasks, executor.workers,
+                (lambda done, total: progress(stage.name, done, total)) if progress else None,
+            )
+            result = funnel(stage.name, stats)
+        result = {"name": stage.name, "fingerprint": stage.fingerprint, **result,
+                  "seconds": round(time.monotonic() - started, 3)}
+        (work / "funnel.json").write_text(json.dumps(result, indent=2))
+        os.rename(work, final)
+        return result | {"cached": False}
+
+
+def _stage_steps(plan: BuildPlan, index: int, work: Path) -> list | None:
+    writer = dt.cache_writer(work / "data")
+    if index == 0:
+        files = [Path(i["path"]) for i in plan.inputs]
+        root = Path(os.path.commonpath([f.parent for f in files]))
+        relative = [str(f.relative_to(root)) for f in files]
+        (work / "inputs.txt").write_text("\n".join(relative) + "\n")
+        reader = dt.WarcRecordReader(str(root), str(work / "inputs.txt"),
+                                     plan.recipe.input.max_record_bytes,
+                                     {rel: i for i, rel in enumerate(relative)})
+        return [reader, writer]
+    previous = plan.cache_dir / plan.stages[index - 1].fingerprint / "data"
+    if not any(previous.glob(dt.CACHE_GLOB)):
+        return None
+    return [dt.cache_reader(previous), middle_step(plan.recipe.stages[index - 1]), writer]
+
+
+def write_version(plan: BuildPlan, results: list[dict], started_at: datetime) -> Path:
+    """Write the last stage's documents and the manifest and card as a new immutable version."""
+    recipe = plan.recipe
+    last = plan.cache_dir / plan.stages[-1].fingerprint / "data"
+    streams = (
+        (document_row(doc.id, doc.text, doc.metadata) | {"_order": _order(doc)} for doc in stream)
+        for stream in dt.iter_cached(last)
+    ) if last.is_dir() else []
+    rows = (
+        {k: v for k, v in row.items() if k != "_order"}
+        for row in merge_in_input_order(streams, key=lambda r: r["_order"])
+    )
+    with plan.store.stage_version(plan.version) as folder:
+        shards = write_split(rows, DOCUMENT_SCHEMA, folder / "data", recipe.output.split,
+                             recipe.output.max_rows_per_shard, recipe.output.compression)
+        n_rows = sum(_parquet_rows(s) for s in shards)
+        manifest = {
+            "dataset": recipe.name,
+            "version": plan.version,
+            "created_at": started_at.isoformat(timespec="seconds"),
+            "build_fingerprint": plan.fingerprint,
+            "recipe": recipe.model_dump(mode="json"),
+            "recipe_hash": recipe.content_hash(),
+            "recipe_path": str(plan.recipe_path),
+            "overrides": plan.overrides,
+            "inputs": plan.inputs,
+            "code_version": code_version(),
+            "stages": results,
+            "rows": n_rows,
+            "splits": {recipe.output.split: n_rows},
+            "parent": plan.parent,
+            "seconds": round((datetime.now(UTC) - started_at).total_seconds(), 3),
+        }
+        manifest["files"] = {str(s.relative_to(folder)): sha256_file(s) for s in shards}
+        (folder / "README.md").write_text(render_card(manifest))
+        manifest["files"]["README.md"] = sha256_file(folder / "README.md")
+        (folder / "manifest.json").write_text(json.dumps(manifest, indent=2))
+    return plan.path
+
+
+def _order(doc) -> tuple[int, int]:
+    return doc.metadata["source_index"], doc.metadata["record_index"]
+
+
+def _parquet_rows(path: Path) -> int:
+    import pyarrow.parquet as pq
+
+    return pq.ParquetFile(path).metadata.num_rows
+
+
+def code_version() -> dict:
+    """The package version, the git commit when built from a checkout, and each stage's code."""
+    commit = None
+    with contextlib.suppress(OSError, subprocess.SubprocessError):
+        commit = subprocess.run(
+            ["git", "rev-parse", "HEAD"], cwd=Path(pipelines.__file__).parent,
+            capture_output=True, text=True, timeout=5,
+        ).stdout.strip() or None
+    return {
+        "package": pipelines.__version__,
+        "git_commit": commit,
+        "stages": {name: d.code_version() for name, d in STAGES.items()},
+        "writer": writer_code_version(),
+    }

@@ -1,0 +1,222 @@
+"""Runs document stages on datatrove: our steps, datatrove's readers, writers and executors."""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+from datatrove.data import Document, DocumentsPipeline
+from datatrove.executor import LocalPipelineExecutor
+from datatrove.pipeline.base import PipelineStep
+from datatrove.pipeline.filters.base_filter import BaseFilter
+from datatrove.pipeline.readers import JsonlReader, WarcReader
+from datatrove.pipeline.writers import JsonlWriter
+
+from transforms.langid import FastTextLanguageID
+
+CACHE_GLOB = "*.jsonl.gz"
+HTML_TYPES = ("text/html", "application/xhtml+xml")
+
+
+class WarcRecordReader(WarcReader):
+    """Reads WARC/WET records as documents, counting every record it does not keep by reason."""
+
+    name = "🕷 Warc (counted)"
+
+    # datatrove's WarcReader skips non-HTML and undecodable records without counting them and
+    # stops a task on a corrupt record; here each outcome is a stat, and a corrupt record ends
+    # only the rest of its own file.
+    def __init__(self, data_folder, paths_file, max_record_bytes: int, source_index: dict[str, int]):
+        super().__init__(data_folder, paths_file=paths_file, compression=None)
+        self.max_record_bytes = max_record_bytes
+        self.source_index = source_index
+
+    def read_file(self, filepath: str) -> DocumentsPipeline:
+        from warcio.archiveiterator import ArchiveIterator
+
+        source = self.source_index[filepath]
+        with self.data_folder.open(filepath, "rb") as f:
+            records = iter(ArchiveIterator(f))
+            index = -1
+            while True:
+                index += 1
+                try:
+                    record = next(records)
+                except StopIteration:
+                    return
+                except Exception:  # warcio raises several types on broken headers or gzip members
+                    self.stat_update("records", "dropped_corrupt_record")
+                    return
+                self.stat_update("records")
+                try:
+                    with self.track_time():
+                        data, reason = self.process_record(record)
+                except Exception:  # a truncated payload: the rest of this file cannot be trusted
+                    self.stat_update("dropped_corrupt_record")
+                    return
+                if reason:
+                    self.stat_update(f"dropped_{reason}")
+                    continue
+                data["metadata"] = {"source": Path(filepath).name, "source_index": source,
+                                    "record_index": index}
+                yield self.get_document_from_dict(data, filepath, index)
+
+    def process_record(self, record) -> tuple[dict | None, str | None]:
+        """(document fields, None) for a usable page, else (None, drop reason)."""
+        if record.rec_type not in ("response", "conversion"):  # WET text is a "conversion"
+            return None, "not_a_response"
+        mime = record.rec_headers.get_header("WARC-Identified-Payload-Type")
+        charset = None
+        if record.http_headers is not None:
+            if record.http_headers.get_statuscode() not in ("200", None):
+                return None, "http_error"
+            content_type = record.http_headers.get_header("Content-Type") or ""
+            mime = mime or content_type.split(";")[0].strip().lower() or None
+            if "charset=" in content_type:
+                charset = content_type.split("charset=")[-1].split(";")[0].strip()
+        if record.rec_type == "conversion":
+            mime = mime or "text/plain"
+        if mime is not None and mime not in HTML_TYPES and record.rec_type != "conversion":
+            return None, "not_html"
+        payload = record.content_stream().read(self.max_record_bytes + 1)
+        if len(payload) > self.max_record_bytes:
+            return None, "too_large"
+        if getattr(record.raw_stream, "limit", 0) > 0:  # the file ended before the record did
+            return None, "truncated_record"
+        text = decode(payload, charset)
+        if text is None:
+            return None, "undecodable"
+        if not text.strip():
+            return None, "empty"
+        headers = record.rec_headers
+        return {
+            "text": text,
+            "id": headers.get_header("WARC-Record-ID"),
+            "url": headers.get_header("WARC-Target-URI"),
+            "date": headers.get_header("WARC-Date"),
+        }, None
+
+
+def decode(payload: bytes, declared: str | None) -> str | None:
+    """Text of a payload: declared charset, then UTF-8, then a confident detection; else None."""
+    import cchardet
+
+    for charset in (declared, "utf-8"):
+        if charset:
+            try:
+                return payload.decode(charset)
+            except (UnicodeDecodeError, LookupError):
+                pass
+    detected = cchardet.detect(payload)
+    charset = detected.get("encoding")
+    if not charset or charset.lower() in ("utf-8", "ascii") or (detected.get("confidence") or 0) < 0.5:
+        return None
+    try:
+        return payload.decode(charset)
+    except (UnicodeDecodeError, LookupError):
+        return None
+
+
+class LanguageIDFilter(BaseFilter):
+    """Keeps documents whose most likely language is one of `languages` with enough probability."""
+
+    name = "🌍 Language ID (local fastText)"
+
+    # datatrove's LanguageFilter downloads lid.176.bin; this one takes a local model file and says
+    # why it dropped a document.
+    def __init__(self, languages: list[str], min_score: float, model_path: str | None = None,
+                 batch_size: int = 256):
+        super().__init__(batch_size=batch_size)
+        self.languages = set(languages)
+        self.min_score = min_score
+        self.lid = FastTextLanguageID(model_path)
+
+    def filter_batch(self, batch: list[Document]) -> list[bool | tuple[bool, str]]:
+        results = []
+        for doc, (lang, score) in zip(batch, self.lid.predict([d.text for d in batch]), strict=True):
+            doc.metadata["language"] = lang
+            doc.metadata["language_score"] = round(score, 4)
+            if lang not in self.languages:
+                results.append((False, "other_language"))
+            elif score < self.min_score:
+                results.append((False, "low_language_score"))
+            else:
+                results.append(True)
+        return results
+
+    def filter(self, doc: Document) -> bool | tuple[bool, str]:
+        return self.filter_batch([doc])[0]
+
+
+class QuietLocalExecutor(LocalPipelineExecutor):
+    """LocalPipelineExecutor that keeps task logs in files and only errors on the console."""
+
+    def _run_for_rank(self, rank: int, local_rank: int = 0, node_rank: int = -1):
+        # datatrove sends a task's INFO logs to stderr only for local_rank 0; its full log is
+        # always written to logs/task_NNNNN.log.
+        return super()._run_for_rank(rank, local_rank + 1, node_rank)
+
+
+def cache_reader(folder: Path) -> JsonlReader:
+    """Reads a stage's cached output, one file per task, in task order."""
+    return JsonlReader(str(folder), glob_pattern=CACHE_GLOB, compression="gzip")
+
+
+def cache_writer(folder: Path) -> JsonlWriter:
+    return JsonlWriter(str(folder), output_filename="${rank}.jsonl.gz", compression="gzip")
+
+
+def run_pipeline(
+    steps: list[PipelineStep],
+    logging_dir: Path,
+    tasks: int,
+    workers: int,
+    on_progress: Callable[[int, int], None] | None = None,
+) -> list[dict[str, float]]:
+    """Run steps on the local executor; resumes finished tasks; returns each step's summed stats."""
+    executor = QuietLocalExecutor(
+        steps, tasks=tasks, workers=min(workers, tasks), logging_dir=str(logging_dir)
+    )
+    done = threading.Event()
+    watcher = None
+    if on_progress:
+        watcher = threading.Thread(
+            target=_watch_completions, args=(logging_dir, tasks, on_progress, done), daemon=True
+        )
+        watcher.start()
+    try:
+        executor.run()
+    finally:
+        done.set()
+        if watcher:
+            watcher.join()
+    return read_stats(logging_dir, len(steps))
+
+
+def _watch_completions(logging_dir: Path, tasks: int, report, done: threading.Event) -> None:
+    folder = logging_dir / "completions"
+    while True:
+        finished = done.wait(0.5)
+        report(len(list(folder.glob("*"))) if folder.is_dir() else 0, tasks)
+        if finished:
+            return
+
+
+def read_stats(logging_dir: Path, n_steps: int) -> list[dict[str, float]]:
+    """Sum the per-task stats files (tasks finished in earlier, interrupted runs included)."""
+    totals: list[dict[str, float]] = [{} for _ in range(n_steps)]
+    for path in sorted((logging_dir / "stats").glob("*.json")):
+        for step, stats in zip(totals, json.loads(path.read_text()), strict=True):
+            for key, value in stats["stats"].items():
+                total = value["total"] if isinstance(value, dict) else value
+                step[key] = step.get(key, 0) + total
+    return totals
+
+
+def iter_cached(folder: Path) -> Iterator[Iterator[Document]]:
+    """One document stream per file of a stage's cached output, in task order."""
+    reader = cache_reader(folder)
+    for name in reader.data_folder.list_files(glob_pattern=CACHE_GLOB):
+        yield reader.read_file(name)

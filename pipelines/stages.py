@@ -1,0 +1,83 @@
+"""The stages a recipe can name: how each runs on the engine, and what its counts mean."""
+
+from __future__ import annotations
+
+import hashlib
+import importlib.metadata
+import inspect
+import sys
+from dataclasses import dataclass, field
+from types import ModuleType
+
+from datatrove.pipeline.base import PipelineStep
+
+import transforms.langid
+from pipelines.engines import datatrove as dt
+from pipelines.recipe import ExtractStage, LangIdStage
+
+
+@dataclass
+class StageDef:
+    """What a stage type runs and what its code version is made of."""
+
+    modules: tuple[ModuleType, ...]
+    libraries: tuple[str, ...]
+    # Stats that a library step counts as drops under its own names, mapped to our reasons.
+    drop_aliases: dict[str, str] = field(default_factory=dict)
+
+    def code_version(self) -> str:
+        """Changes when our code or a library it runs on changes: then the stage reruns."""
+        h = hashlib.sha256()
+        for module in (sys.modules[__name__], *self.modules):
+            h.update(inspect.getsource(module).encode())
+        for lib in self.libraries:
+            h.update(f"{lib}=={importlib.metadata.version(lib)}".encode())
+        return h.hexdigest()[:16]
+
+
+STAGES: dict[str, StageDef] = {
+    "read": StageDef((dt,), ("datatrove", "warcio", "faust-cchardet")),
+    "extract": StageDef(
+        (dt,),
+        ("datatrove", "trafilatura"),
+        # datatrove's extractors count an empty result as plain "dropped".
+        {"dropped": "empty_text", "timeout": "timeout", "broken_process": "extractor_crashed",
+         "clean_error": "extractor_error"},
+    ),
+    "langid": StageDef((dt, transforms.langid), ("datatrove", "fasttext-numpy2-wheel")),
+}
+
+
+def middle_step(spec: ExtractStage | LangIdStage) -> PipelineStep:
+    """The datatrove step that does a recipe stage's work."""
+    if isinstance(spec, ExtractStage):
+        # datatrove's sandbox reports an extractor that cannot import as a timeout per document:
+        # fail here, once, with the real error.
+        import trafilatura  # noqa: F401
+        from datatrove.pipeline.extractors import Trafilatura
+
+        return Trafilatura(
+            favour_precision=spec.favour_precision, deduplicate=spec.deduplicate, timeout=spec.timeout
+        )
+    if isinstance(spec, LangIdStage):
+        return dt.LanguageIDFilter(spec.languages, spec.min_score, spec.model)
+    raise TypeError(f"no engine step for {type(spec).__name__}")
+
+
+def funnel(name: str, stats: list[dict[str, float]]) -> dict:
+    """Records in, out and dropped by reason, from the stats of [reader, step..., writer]."""
+    reader, *middle, writer = stats
+    records_in = int(reader.get("records", reader.get("documents", 0)))
+    records_out = int(writer.get("total", 0))
+    aliases = STAGES[name].drop_aliases
+    dropped: dict[str, int] = {}
+    for step in (reader, *middle):
+        for key, value in step.items():
+            reason = key[len("dropped_"):] if key.startswith("dropped_") else aliases.get(key)
+            if reason and value:
+                dropped[reason] = dropped.get(reason, 0) + int(value)
+    # Nothing is lost silently: whatever no step explained is reported as such.
+    missing = records_in - records_out - sum(dropped.values())
+    if missing:
+        dropped["unaccounted"] = missing
+    return {"in": records_in, "out": records_out, "dropped": dict(sorted(dropped.items()))}

@@ -1,0 +1,60 @@
+"""The dataset card: README.md with the Hub's YAML header, so `datasets` and the Hub read it."""
+
+from __future__ import annotations
+
+import yaml
+
+from pipelines.funnel import funnel_markdown
+
+
+def render_card(manifest: dict) -> str:
+    recipe = manifest["recipe"]
+    splits = sorted(manifest["splits"])
+    header = {
+        "pretty_name": manifest["dataset"],
+        "license": recipe["license"],
+        "configs": [
+            {
+                "config_name": "default",
+                "data_files": [{"split": s, "path": f"data/{s}-*.parquet"} for s in splits],
+            }
+        ],
+        "tags": ["pipelines", "web"],
+    }
+    languages = [s["languages"] for s in recipe["stages"] if s["type"] == "langid"]
+    if languages:
+        header["language"] = languages[-1]
+    inputs = "\n".join(f"- `{i['name']}` sha256 `{i['sha256'][:16]}…` ({i['bytes']:,} bytes)"
+                       for i in manifest["inputs"])
+    parent = manifest["parent"] or "none (first version)"
+    return f"""---
+{yaml.safe_dump(header, sort_keys=False).strip()}
+---
+
+# {manifest["dataset"]} ({manifest["version"]})
+
+{recipe["description"].strip() or "Built by `pipelines build`."}
+
+{manifest["rows"]:,} rows in {", ".join(f"`{s}` ({n:,})" for s, n in manifest["splits"].items())}.
+
+## Stage funnel
+
+{funnel_markdown(manifest)}
+
+## Lineage
+
+- Parent version: {parent}
+- Recipe hash: `{manifest["recipe_hash"]}`
+- Build fingerprint: `{manifest["build_fingerprint"]}`
+- Code version: `{manifest["code_version"]["package"]}`
+
+Inputs:
+{inputs}
+
+## Load it
+
+```python
+from datasets import load_dataset
+ds = load_dataset("path/to/{manifest["dataset"]}/{manifest["version"]}")
+```
+"""

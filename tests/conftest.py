@@ -1,0 +1,48 @@
+"""Shared fixtures: an isolated state folder per test, one Prefect home per session."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+import pytest
+
+# Before anything imports prefect: one Prefect home (and so one temporary API database) for
+# the whole session, outside the user's home.
+_SESSION = Path(tempfile.mkdtemp(prefix="pipelines-tests-"))
+os.environ["PREFECT_HOME"] = str(_SESSION / "prefect")
+os.environ.pop("PREFECT_API_URL", None)
+# Prefect logs the temporary server's shutdown after pytest has closed its captured streams.
+os.environ["PREFECT_LOGGING_LEVEL"] = "WARNING"
+
+from pipelines import settings  # noqa: E402
+
+settings.configure_environment()
+
+ROOT = Path(__file__).resolve().parent.parent
+BIN = Path(sys.executable).parent
+
+
+@pytest.fixture
+def state(tmp_path, monkeypatch) -> Path:
+    """A fresh state folder (stage cache, input hashes) for one test."""
+    home = tmp_path / "state"
+    monkeypatch.setenv("PIPELINES_HOME", str(home))
+    return home
+
+
+@pytest.fixture
+def out(tmp_path) -> Path:
+    return tmp_path / "out"
+
+
+def run_cli(*args: str, env: dict | None = None, cwd: Path | None = None, fresh: bool = False,
+            timeout: float = 600) -> subprocess.CompletedProcess:
+    """Run the installed `pipelines` command as a user would; `fresh`: with no Prefect settings."""
+    full_env = {k: v for k, v in os.environ.items() if not (fresh and k.startswith("PREFECT_"))}
+    full_env |= {"COLUMNS": "200", **(env or {})}
+    return subprocess.run([str(BIN / "pipelines"), *args], capture_output=True, text=True,
+                          env=full_env, cwd=cwd, timeout=timeout)

@@ -1,0 +1,128 @@
+"""A build killed with SIGKILL leaves no version that looks complete, and the next build works."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import signal
+import subprocess
+import time
+from io import BytesIO
+from pathlib import Path
+
+import pytest
+from conftest import BIN
+from warcio.warcwriter import WARCWriter
+
+from pipelines.store import DatasetStore
+
+SENTENCE = ("the harbour master counts the boats that come in with the evening tide and writes "
+            "their names in a ledger that has been kept in the same office for ninety years")
+
+RECIPE = """\
+name: big-wet
+input:
+  format: wet
+  paths: [{folder}/*.warc.wet.gz]
+executor: {{tasks: 4, workers: 2}}
+stages:
+  - type: langid
+    languages: [en]
+"""
+
+
+def write_wet(folder: Path, files: int, records: int) -> None:
+    """WET files (text 'conversion' records), as Common Crawl publishes them."""
+    folder.mkdir(parents=True)
+    for n in range(files):
+        with open(folder / f"part-{n}.warc.wet.gz", "wb") as f:
+            w = WARCWriter(f, gzip=True)
+            for i in range(records):
+                text = f"Record {n}-{i}: {SENTENCE}. " * 3
+                w.write_record(w.create_warc_record(
+                    f"https://wet.example/{n}/{i}", "conversion", payload=BytesIO(text.encode()),
+                    warc_content_type="text/plain"))
+
+
+@pytest.fixture
+def big(tmp_path):
+    write_wet(tmp_path / "wet", files=4, records=6000)
+    recipe = tmp_path / "big.yaml"
+    recipe.write_text(RECIPE.format(folder=tmp_path / "wet"))
+    env = {**os.environ, "PIPELINES_HOME": str(tmp_path / "state")}
+    return recipe, tmp_path / "out", env
+
+
+def start(recipe: Path, out: Path, env: dict) -> subprocess.Popen:
+    return subprocess.Popen([str(BIN / "pipelines"), "build", str(recipe), "--out", str(out)],
+                            env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            start_new_session=True)
+
+
+def wait_for(predicate, proc: subprocess.Popen, timeout: float = 300) -> None:
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        assert proc.poll() is None, f"build ended before the kill: {proc.communicate()}"
+        assert time.monotonic() < deadline, "timed out waiting for the build"
+        time.sleep(0.005)
+
+
+def kill(proc: subprocess.Popen) -> None:
+    os.killpg(proc.pid, signal.SIGKILL)  # the CLI, its datatrove workers, Prefect's server
+    proc.wait()
+
+
+def assert_only_complete_versions(out: Path) -> None:
+    folder = out / "big-wet"
+    for path in folder.iterdir() if folder.exists() else []:
+        if path.name.startswith("v"):
+            manifest = json.loads((path / "manifest.json").read_text())
+            for name, digest in manifest["files"].items():
+                assert hashlib.sha256((path / name).read_bytes()).hexdigest() == digest
+
+
+def rebuild(recipe: Path, out: Path, env: dict) -> dict:
+    proc = start(recipe, out, env)
+    stdout, stderr = proc.communicate(timeout=600)
+    assert proc.returncode == 0, stderr.decode()
+    path = Path(stdout.decode().strip().splitlines()[-1])
+    assert path == out / "big-wet" / "v1"
+    return json.loads((path / "manifest.json").read_text())
+
+
+def test_killed_while_writing_the_version(big):
+    recipe, out, env = big
+    proc = start(recipe, out, env)
+    staging = lambda: any((out / "big-wet").glob(".staging-*"))  # noqa: E731
+    wait_for(staging, proc)
+    kill(proc)
+    assert DatasetStore(out, "big-wet").versions() == []  # a half-written folder is no version
+    assert_only_complete_versions(out)
+    manifest = rebuild(recipe, out, env)
+    assert manifest["rows"] == 24_000
+    assert [s["cached"] for s in manifest["stages"]] == [True, True]  # stages had finished
+    assert not list((out / "big-wet").glob(".staging-*"))  # the next build cleared the debris
+
+
+def test_killed_in_the_middle_of_a_stage_resumes_its_finished_tasks(big):
+    recipe, out, env = big
+    stages = Path(env["PIPELINES_HOME"]) / "stages"
+    proc = start(recipe, out, env)
+    finished = lambda: any(stages.glob("*.partial/completions/*"))  # noqa: E731
+    wait_for(finished, proc)
+    kill(proc)
+    assert not (out / "big-wet").exists() or DatasetStore(out, "big-wet").versions() == []
+    partial = next(stages.glob("*.partial"))
+    done_before = {p.name for p in (partial / "completions").iterdir()}
+    assert 0 < len(done_before) < 4
+    logs = {rank: (partial / "logs" / f"task_{rank}.log").stat().st_mtime_ns for rank in done_before}
+    manifest = rebuild(recipe, out, env)
+    # datatrove's completion markers: the tasks finished before the kill did not run again.
+    final = stages / partial.name.removesuffix(".partial")
+    assert {r: (final / "logs" / f"task_{r}.log").stat().st_mtime_ns for r in logs} == logs
+    # Counts still add up over tasks run before and after the kill: nothing twice, nothing lost.
+    read = manifest["stages"][0]
+    assert read["in"] == read["out"] == 24_000
+    assert manifest["rows"] == 24_000
+    assert_only_complete_versions(out)
