@@ -59,13 +59,13 @@ def run_ours(data: Path, work: Path) -> float:
 
 
 def run_raw(data: Path, work: Path) -> float:
-    from datatrove.executor import LocalPipelineExecutor
     from datatrove.pipeline.extractors import Trafilatura
     from datatrove.pipeline.filters import LanguageFilter
     from datatrove.pipeline.readers import WarcReader
     from datatrove.pipeline.writers import ParquetWriter
     from datatrove.utils.lid import FT176LID
 
+    from pipelines.engines.datatrove import QuietLocalExecutor
     from transforms.langid import lid176_path
 
     class LocalFT176(FT176LID):
@@ -82,7 +82,8 @@ def run_raw(data: Path, work: Path) -> float:
     language = LanguageFilter(languages=["en"], language_threshold=0.65)
     language.model = LocalFT176(["en"])
     start = time.perf_counter()
-    LocalPipelineExecutor(
+    # LocalPipelineExecutor with task logs kept out of the console, as in ours.
+    QuietLocalExecutor(
         [WarcReader(str(data), glob_pattern="*.warc.gz"),
          Trafilatura(favour_precision=True, timeout=5), language,
          ParquetWriter(str(work / "out"))],

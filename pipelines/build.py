@@ -6,6 +6,7 @@ import contextlib
 import fcntl
 import json
 import os
+import shutil
 import subprocess
 import time
 from collections.abc import Callable, Iterator
@@ -16,9 +17,10 @@ from pathlib import Path
 import pipelines
 from pipelines import settings
 from pipelines.engines import datatrove as dt
+from pipelines.errors import PipelinesError, RecipeError
 from pipelines.fingerprint import FileHashes, sha256_file
 from pipelines.recipe import Recipe, expand_inputs, load_recipe, sha256_json
-from pipelines.stages import STAGES, funnel, middle_step
+from pipelines.stages import STAGES, check_stage, funnel, middle_step
 from pipelines.store import DatasetStore
 from pipelines.store.card import render_card
 from pipelines.store.writer import merge_in_input_order, write_split
@@ -30,7 +32,6 @@ ProgressFn = Callable[[str, int, int], None]
 @dataclass
 class StagePlan:
     name: str
-    params: dict
     fingerprint: str
 
 
@@ -56,6 +57,11 @@ class BuildPlan:
 def plan_build(recipe_ref: str, overrides: list[str] = (), out: Path | None = None) -> BuildPlan:
     """Validate the recipe, fingerprint inputs and stages, and find or name the version."""
     recipe, recipe_path = load_recipe(recipe_ref, list(overrides))
+    for i, spec in enumerate(recipe.stages):
+        try:
+            check_stage(spec)
+        except PipelinesError as e:
+            raise RecipeError(f"{recipe_path}: stages.{i}: {e}") from None
     files = expand_inputs(recipe)
     hashes = FileHashes(settings.state_dir() / "input-hashes.json")
     inputs = [{"path": str(f), "name": f.name, "bytes": f.stat().st_size, "sha256": hashes.sha256(f)}
@@ -66,12 +72,11 @@ def plan_build(recipe_ref: str, overrides: list[str] = (), out: Path | None = No
     fingerprint = sha256_json({"stage": "read", "params": read_params,
                                "inputs": [i["sha256"] for i in inputs],
                                "code": STAGES["read"].code_version()})
-    stages = [StagePlan("read", read_params, fingerprint)]
+    stages = [StagePlan("read", fingerprint)]
     for spec in recipe.stages:
-        params = spec.model_dump(mode="json")
-        fingerprint = sha256_json({"stage": spec.type, "params": params, "parent": fingerprint,
-                                   "code": STAGES[spec.type].code_version()})
-        stages.append(StagePlan(spec.type, params, fingerprint))
+        fingerprint = sha256_json({"stage": spec.type, "params": spec.model_dump(mode="json"),
+                                   "parent": fingerprint, "code": STAGES[spec.type].code_version()})
+        stages.append(StagePlan(spec.type, fingerprint))
 
     # The executor changes how the work is spread, not what it makes: it is not part of the build.
     recipe_data = recipe.model_dump(mode="json", exclude={"executor": True, "input": {"paths"}})
@@ -109,12 +114,17 @@ def run_stage(plan: BuildPlan, index: int, progress: ProgressFn | None = None) -
     with _file_lock(plan.cache_dir / f"{stage.fingerprint}.lock"):
         if (final / "funnel.json").is_file():
             if progress:
-                progress(stage.name, 1, 1)
+                tasks = plan.recipe.executor.tasks
+                progress(stage.name, tasks, tasks)
             return json.loads((final / "funnel.json").read_text()) | {"cached": True}
         # A killed run leaves .partial with datatrove's completion markers: finished tasks are
-        # not run again.
+        # not run again, unless the work was split into another number of tasks.
         work = plan.cache_dir / f"{stage.fingerprint}.partial"
+        tasks = str(plan.recipe.executor.tasks)
+        if work.is_dir() and _read(work / "tasks") != tasks:
+            shutil.rmtree(work)
         work.mkdir(parents=True, exist_ok=True)
+        (work / "tasks").write_text(tasks)
         started = time.monotonic()
         steps = _stage_steps(plan, index, work)
         if steps is None:  # the previous stage kept nothing
@@ -131,6 +141,10 @@ def run_stage(plan: BuildPlan, index: int, progress: ProgressFn | None = None) -
         (work / "funnel.json").write_text(json.dumps(result, indent=2))
         os.rename(work, final)
         return result | {"cached": False}
+
+
+def _read(path: Path) -> str | None:
+    return path.read_text() if path.is_file() else None
 
 
 def _stage_steps(plan: BuildPlan, index: int, work: Path) -> list | None:
@@ -154,14 +168,8 @@ def write_version(plan: BuildPlan, results: list[dict], started_at: datetime) ->
     """Write the last stage's documents and the manifest and card as a new immutable version."""
     recipe = plan.recipe
     last = plan.cache_dir / plan.stages[-1].fingerprint / "data"
-    streams = (
-        (document_row(doc.id, doc.text, doc.metadata) | {"_order": _order(doc)} for doc in stream)
-        for stream in dt.iter_cached(last)
-    ) if last.is_dir() else []
-    rows = (
-        {k: v for k, v in row.items() if k != "_order"}
-        for row in merge_in_input_order(streams, key=lambda r: r["_order"])
-    )
+    docs = merge_in_input_order(dt.iter_cached(last), key=_order) if last.is_dir() else []
+    rows = (document_row(doc.id, doc.text, doc.metadata) for doc in docs)
     with plan.store.stage_version(plan.version) as folder:
         shards = write_split(rows, DOCUMENT_SCHEMA, folder / "data", recipe.output.split,
                              recipe.output.max_rows_per_shard, recipe.output.compression)

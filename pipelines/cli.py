@@ -60,7 +60,7 @@ def build(
 
         def progress(stage: str, done: int, total: int) -> None:
             bars.start_task(ids[stage])
-            bars.update(ids[stage], completed=done * plan.recipe.executor.tasks // max(total, 1))
+            bars.update(ids[stage], completed=done, total=total)
 
         set_progress(progress)
         try:

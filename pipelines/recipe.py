@@ -70,12 +70,9 @@ class Recipe(Spec):
     stages: list[Stage] = Field(min_length=1)
     output: OutputSpec = OutputSpec()
 
-    def content_hash(self, exclude_paths: bool = False) -> str:
-        """sha256 of the recipe's canonical JSON; without the input paths it names the work."""
-        data = self.model_dump(mode="json")
-        if exclude_paths:
-            data["input"].pop("paths")
-        return sha256_json(data)
+    def content_hash(self) -> str:
+        """sha256 of the recipe's canonical JSON."""
+        return sha256_json(self.model_dump(mode="json"))
 
 
 def sha256_json(data: Any) -> str:
@@ -126,13 +123,20 @@ def load_recipe(name_or_path: str, overrides: list[str] = ()) -> tuple[Recipe, P
 
 
 def _resolve_paths(data: dict, base: Path) -> None:
-    paths = data.get("input", {}).get("paths") if isinstance(data.get("input"), dict) else None
-    if isinstance(paths, str):
-        paths = data["input"]["paths"] = [paths]
-    if isinstance(paths, list):
-        data["input"]["paths"] = [
-            os.path.normpath(base / p) if isinstance(p, str) else p for p in paths
-        ]
+    """Make the input globs and stage model files absolute, relative to `base`."""
+    if isinstance(data.get("input"), dict):
+        paths = data["input"].get("paths")
+        if isinstance(paths, str):
+            paths = data["input"]["paths"] = [paths]
+        if isinstance(paths, list):
+            data["input"]["paths"] = [_absolute(p, base) for p in paths]
+    for stage in data.get("stages") or []:
+        if isinstance(stage, dict) and isinstance(stage.get("model"), str):
+            stage["model"] = _absolute(stage["model"], base)
+
+
+def _absolute(path, base: Path):
+    return os.path.normpath(base / path) if isinstance(path, str) else path
 
 
 def apply_override(data: dict, item: str) -> None:

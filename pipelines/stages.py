@@ -48,6 +48,16 @@ STAGES: dict[str, StageDef] = {
 }
 
 
+def check_stage(spec: ExtractStage | LangIdStage) -> None:
+    """Fail before any work on what would otherwise fail in every task."""
+    if isinstance(spec, ExtractStage):
+        # datatrove's sandbox would report an extractor that cannot import as a timeout per
+        # document.
+        import trafilatura  # noqa: F401
+    elif isinstance(spec, LangIdStage):
+        transforms.langid.FastTextLanguageID(spec.model).model  # noqa: B018 (loads and checks it)
+
+
 def middle_step(spec: ExtractStage | LangIdStage) -> PipelineStep:
     """The datatrove step that does a recipe stage's work."""
     if isinstance(spec, ExtractStage):

@@ -35,3 +35,15 @@ def test_missing_or_corrupt_model_is_one_clear_line(tmp_path, content):
     with pytest.raises(PipelinesError) as info:
         FastTextLanguageID(path).predict(["hello"])
     assert str(path) in str(info.value) and "\n" not in str(info.value)
+
+
+def test_recipe_naming_a_missing_model_fails_before_any_work(tmp_path, monkeypatch):
+    from pipelines.build import plan_build
+    from pipelines.errors import RecipeError
+
+    monkeypatch.setenv("PIPELINES_HOME", str(tmp_path / "state"))
+    with pytest.raises(RecipeError) as info:
+        plan_build("web-demo", [f"stages.langid.model={tmp_path}/lid.bin"], tmp_path / "out")
+    message = str(info.value)
+    assert message.endswith(f"web-demo.yaml: stages.1: langid: model file {tmp_path}/lid.bin does not exist")
+    assert not (tmp_path / "out").exists() and not (tmp_path / "state" / "stages").exists()
