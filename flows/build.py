@@ -39,7 +39,7 @@ def stage_task(plan: BuildPlan, index: int) -> dict:
     return run_stage(plan, index, _progress)
 
 
-@task(cache_policy=NO_CACHE)
+@task(name="write-version", cache_policy=NO_CACHE)
 def write_task(plan: BuildPlan, results: list[dict], started_at: datetime) -> str:
     return str(write_version(plan, results, started_at))
 

@@ -26,7 +26,7 @@ from pipelines.store.card import render_card
 from pipelines.store.writer import merge_in_input_order, write_split
 from schemas.document import DOCUMENT_SCHEMA, document_row
 
-ProgressFn = Callable[[str, int, int], None]
+ProgressFn = Callable[[int, int, int], None]  # (stage index, tasks done, tasks)
 
 
 @dataclass
@@ -115,7 +115,7 @@ def run_stage(plan: BuildPlan, index: int, progress: ProgressFn | None = None) -
         if (final / "funnel.json").is_file():
             if progress:
                 tasks = plan.recipe.executor.tasks
-                progress(stage.name, tasks, tasks)
+                progress(index, tasks, tasks)
             return json.loads((final / "funnel.json").read_text()) | {"cached": True}
         # A killed run leaves .partial with datatrove's completion markers: finished tasks are
         # not run again, unless the work was split into another number of tasks.
@@ -133,7 +133,7 @@ def run_stage(plan: BuildPlan, index: int, progress: ProgressFn | None = None) -
             executor = plan.recipe.executor
             stats = dt.run_pipeline(
                 steps, work, executor.tasks, executor.workers,
-                (lambda done, total: progress(stage.name, done, total)) if progress else None,
+                (lambda done, total: progress(index, done, total)) if progress else None,
             )
             result = funnel(stage.name, stats)
         result = {"name": stage.name, "fingerprint": stage.fingerprint, **result,

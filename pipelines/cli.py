@@ -41,12 +41,24 @@ def build(
 
     try:
         plan = plan_build(dataset, set_ or [], out)
+        result = (
+            {"path": str(plan.path), "version": plan.version, "up_to_date": True}
+            if plan.up_to_date
+            else _run_flow(plan, dataset, set_ or [], out)
+        )
     except PipelinesError as e:
         _fail(e)
-    if plan.up_to_date:
-        err_console.print(f"{plan.recipe.name} {plan.version} is up to date: nothing to build.")
-        print(plan.path)
-        return
+    if result["up_to_date"]:
+        err_console.print(f"{plan.recipe.name} {result['version']} is up to date: nothing to build.")
+    else:
+        from pipelines.funnel import funnel_table
+
+        err_console.print(funnel_table(plan.store.manifest(result["version"])))
+    print(result["path"])
+
+
+def _run_flow(plan, dataset: str, overrides: list[str], out: Path | None) -> dict:
+    """Run the Prefect build flow with a progress bar per stage."""
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
     from flows.build import build_flow, set_progress
@@ -55,29 +67,18 @@ def build(
                       f"({len(plan.inputs)} input files, {len(plan.stages)} stages)")
     with Progress(TextColumn("{task.description:<10}"), BarColumn(), MofNCompleteColumn(),
                   TextColumn("tasks"), TimeElapsedColumn(), console=err_console) as bars:
-        ids = {s.name: bars.add_task(s.name, total=plan.recipe.executor.tasks, start=False)
-               for s in plan.stages}
+        ids = [bars.add_task(s.name, total=plan.recipe.executor.tasks, start=False)
+               for s in plan.stages]
 
-        def progress(stage: str, done: int, total: int) -> None:
-            bars.start_task(ids[stage])
-            bars.update(ids[stage], completed=done, total=total)
+        def progress(index: int, done: int, total: int) -> None:
+            bars.start_task(ids[index])
+            bars.update(ids[index], completed=done, total=total)
 
         set_progress(progress)
         try:
-            result = build_flow(recipe=dataset, overrides=set_ or [], out=str(out) if out else None)
-        except PipelinesError as e:
-            _fail(e)
+            return build_flow(recipe=dataset, overrides=overrides, out=str(out) if out else None)
         finally:
             set_progress(None)
-    from pipelines.funnel import funnel_table
-    from pipelines.store import DatasetStore
-
-    if not result["up_to_date"]:
-        err_console.print(funnel_table(DatasetStore(plan.store.root, plan.recipe.name)
-                                       .manifest(result["version"])))
-    else:
-        err_console.print(f"{plan.recipe.name} {result['version']} is up to date: nothing to build.")
-    print(result["path"])
 
 
 @app.command("list")

@@ -91,8 +91,10 @@ def find_recipe(name_or_path: str) -> Path:
     if name_or_path in builtins:
         return builtins[name_or_path]
     path = Path(name_or_path)
-    if path.suffix in (".yaml", ".yml") and path.is_file():
-        return path.absolute()
+    if path.suffix in (".yaml", ".yml"):
+        if path.is_file():
+            return path.absolute()
+        raise RecipeError(f"recipe file {path} does not exist")
     raise RecipeError(
         f"no recipe '{name_or_path}': give a built-in name ({', '.join(sorted(builtins))})"
         " or the path of a .yaml file"
@@ -177,10 +179,13 @@ def _list_index(items: list, part: str, where: str) -> int:
         if -len(items) <= index < len(items):
             return index
         raise RecipeError(f"--set {where}: index out of range (the list has {len(items)} items)")
+    types = [str(it.get("type")) for it in items if isinstance(it, dict) and "type" in it]
+    if not types:
+        raise RecipeError(f"--set {where}: expected a list index, got '{part}'")
     matches = [i for i, it in enumerate(items) if isinstance(it, dict) and it.get("type") == part]
     if len(matches) == 1:
         return matches[0]
-    types = ", ".join(str(it.get("type")) for it in items if isinstance(it, dict))
+    types = ", ".join(types)
     if not matches:
         raise RecipeError(f"--set {where}: no stage of type '{part}' (stages: {types})")
     raise RecipeError(f"--set {where}: {len(matches)} stages of type '{part}'; use its index")

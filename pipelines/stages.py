@@ -61,9 +61,6 @@ def check_stage(spec: ExtractStage | LangIdStage) -> None:
 def middle_step(spec: ExtractStage | LangIdStage) -> PipelineStep:
     """The datatrove step that does a recipe stage's work."""
     if isinstance(spec, ExtractStage):
-        # datatrove's sandbox reports an extractor that cannot import as a timeout per document:
-        # fail here, once, with the real error.
-        import trafilatura  # noqa: F401
         from datatrove.pipeline.extractors import Trafilatura
 
         return Trafilatura(

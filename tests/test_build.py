@@ -151,7 +151,7 @@ def test_build_is_a_prefect_flow_with_a_task_per_stage(demo):
     assert run.name == "web-demo-v1"
     assert run.state.is_completed()
     names = sorted(re.sub(r"-[0-9a-f]+$", "", t.name) for t in tasks)
-    assert names == ["0-read", "1-extract", "2-langid", "write_task"]
+    assert names == ["0-read", "1-extract", "2-langid", "write-version"]
     assert all(t.state.is_completed() for t in tasks)
 
 

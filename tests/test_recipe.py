@@ -79,6 +79,8 @@ def test_set_overrides_any_field(tmp_path, monkeypatch):
     (GOOD, ["stages.dedup.k=1"], "--set stages.dedup: no stage of type 'dedup'"),
     (GOOD, ["stages.7.timeout=1"], "--set stages.7: index out of range"),
     (GOOD, ["justakey"], "--set justakey: expected KEY=VALUE"),
+    (GOOD, ["input.paths.first=a.warc"], "--set input.paths.first: expected a list index"),
+    (GOOD, ["name.first=x"], "--set name.first: 'name' is a value, not a section"),
     ("name: [unclosed\n", [], "not valid YAML"),
     ("- a list\n", [], "expected a mapping of recipe fields"),
 ])
@@ -94,9 +96,11 @@ def test_bad_recipe_is_one_line_naming_file_field_and_expectation(tmp_path, text
         assert message.startswith(str(path))
 
 
-def test_unknown_recipe_name_lists_the_builtins():
+def test_unknown_recipe_name_lists_the_builtins(tmp_path):
     with pytest.raises(RecipeError, match="no recipe 'web-dmeo'.*web-demo"):
         load_recipe("web-dmeo")
+    with pytest.raises(RecipeError, match=f"recipe file {tmp_path}/gone.yaml does not exist"):
+        load_recipe(str(tmp_path / "gone.yaml"))
 
 
 def test_input_glob_matching_nothing_is_an_error(tmp_path):

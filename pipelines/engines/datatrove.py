@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 import threading
 from collections.abc import Callable, Iterator
@@ -39,9 +40,7 @@ class WarcRecordReader(WarcReader):
         source = self.source_index[filepath]
         with self.data_folder.open(filepath, "rb") as f:
             records = iter(ArchiveIterator(f))
-            index = -1
-            while True:
-                index += 1
+            for index in itertools.count():
                 try:
                     record = next(records)
                 except StopIteration:
@@ -59,8 +58,9 @@ class WarcRecordReader(WarcReader):
                 if reason:
                     self.stat_update(f"dropped_{reason}")
                     continue
-                data["metadata"] = {"source": Path(filepath).name, "source_index": source,
-                                    "record_index": index}
+                name = Path(filepath).name
+                data["id"] = data["id"] or f"{name}#{index}"  # old crawls may lack record ids
+                data["metadata"] = {"source": name, "source_index": source, "record_index": index}
                 yield self.get_document_from_dict(data, filepath, index)
 
     def process_record(self, record) -> tuple[dict | None, str | None]:
@@ -75,9 +75,7 @@ class WarcRecordReader(WarcReader):
             content_type = record.http_headers.get_header("Content-Type") or ""
             mime = mime or content_type.split(";")[0].strip().lower() or None
             if "charset=" in content_type:
-                charset = content_type.split("charset=")[-1].split(";")[0].strip()
-        if record.rec_type == "conversion":
-            mime = mime or "text/plain"
+                charset = content_type.split("charset=")[-1].split(";")[0].strip(" \"'")
         if mime is not None and mime not in HTML_TYPES and record.rec_type != "conversion":
             return None, "not_html"
         payload = record.content_stream().read(self.max_record_bytes + 1)
