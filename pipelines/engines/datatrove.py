@@ -196,11 +196,14 @@ def run_pipeline(
 
 def _watch_completions(logging_dir: Path, tasks: int, report, done: threading.Event) -> None:
     folder = logging_dir / "completions"
-    while True:
-        finished = done.wait(0.5)
-        report(len(list(folder.glob("*"))) if folder.is_dir() else 0, tasks)
-        if finished:
-            return
+
+    def finished() -> int:
+        return len(list(folder.glob("*"))) if folder.is_dir() else 0
+
+    report(finished(), tasks)
+    while not done.wait(0.5):
+        report(finished(), tasks)
+    report(finished(), tasks)
 
 
 def read_stats(logging_dir: Path, n_steps: int) -> list[dict[str, float]]:
