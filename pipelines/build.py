@@ -186,6 +186,8 @@ def write_version(plan: BuildPlan, results: list[dict], started_at: datetime) ->
             "inputs": plan.inputs,
             "code_version": code_version(),
             "stages": results,
+            # Every dropped record under the stage and the rule that dropped it.
+            "dropped": {f"{r['name']}:{reason}": n for r in results for reason, n in r["dropped"].items()},
             "rows": n_rows,
             "splits": {recipe.output.split: n_rows},
             "parent": plan.parent,

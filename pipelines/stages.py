@@ -13,7 +13,7 @@ from datatrove.pipeline.base import PipelineStep
 
 import transforms.langid
 from pipelines.engines import datatrove as dt
-from pipelines.recipe import ExtractStage, LangIdStage
+from pipelines.recipe import HEURISTIC_FILTERS, ExtractStage, LangIdStage
 
 
 @dataclass
@@ -45,10 +45,11 @@ STAGES: dict[str, StageDef] = {
          "clean_error": "extractor_error"},
     ),
     "langid": StageDef((dt, transforms.langid), ("datatrove", "fasttext-numpy2-wheel")),
+    **{name: StageDef((dt,), ("datatrove", "spacy", "tldextract")) for name in HEURISTIC_FILTERS},
 }
 
 
-def check_stage(spec: ExtractStage | LangIdStage) -> None:
+def check_stage(spec) -> None:
     """Fail before any work on what would otherwise fail in every task."""
     if isinstance(spec, ExtractStage):
         # datatrove's sandbox would report an extractor that cannot import as a timeout per
@@ -58,7 +59,7 @@ def check_stage(spec: ExtractStage | LangIdStage) -> None:
         transforms.langid.FastTextLanguageID(spec.model).model  # noqa: B018 (loads and checks it)
 
 
-def middle_step(spec: ExtractStage | LangIdStage) -> PipelineStep:
+def middle_step(spec) -> PipelineStep:
     """The datatrove step that does a recipe stage's work."""
     if isinstance(spec, ExtractStage):
         from datatrove.pipeline.extractors import Trafilatura
@@ -68,6 +69,9 @@ def middle_step(spec: ExtractStage | LangIdStage) -> PipelineStep:
         )
     if isinstance(spec, LangIdStage):
         return dt.LanguageIDFilter(spec.languages, spec.min_score, spec.model)
+    if spec.type in HEURISTIC_FILTERS:
+        cls = dt.OfflineURLFilter if spec.type == "url_filter" else HEURISTIC_FILTERS[spec.type]
+        return cls(**spec.model_dump(exclude={"type"}))
     raise TypeError(f"no engine step for {type(spec).__name__}")
 
 

@@ -4,15 +4,19 @@ from __future__ import annotations
 
 from collections import Counter
 
+import pytest
 from warcio.archiveiterator import ArchiveIterator
 
 from pipelines.samples.pages import PAGES
-from pipelines.samples.warc import DEFAULT_FOLDER, write_fixture
+from pipelines.samples.warc import DATA, FIXTURES, write_fixture
+
+DEFAULT_FOLDER = DATA / "web-demo"
 
 
-def test_fixture_is_reproducible_from_the_generator(tmp_path):
-    written = write_fixture(tmp_path)
-    shipped = sorted(DEFAULT_FOLDER.glob("*.warc.gz"))
+@pytest.mark.parametrize("name", sorted(FIXTURES))
+def test_fixture_is_reproducible_from_the_generator(tmp_path, name):
+    written = write_fixture(name, tmp_path)
+    shipped = sorted((DATA / name).glob("*.warc.gz"))
     assert [p.name for p in written] == [p.name for p in shipped]
     for new, old in zip(written, shipped, strict=True):
         assert new.read_bytes() == old.read_bytes()

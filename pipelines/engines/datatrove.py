@@ -11,6 +11,7 @@ from pathlib import Path
 from datatrove.data import Document, DocumentsPipeline
 from datatrove.executor import LocalPipelineExecutor
 from datatrove.pipeline.base import PipelineStep
+from datatrove.pipeline.filters import URLFilter
 from datatrove.pipeline.filters.base_filter import BaseFilter
 from datatrove.pipeline.readers import JsonlReader, WarcReader
 from datatrove.pipeline.writers import JsonlWriter
@@ -148,6 +149,21 @@ class LanguageIDFilter(BaseFilter):
         return self.filter_batch([doc])[0]
 
 
+class OfflineURLFilter(URLFilter):
+    """datatrove's URL filter on its shipped block lists and tldextract's bundled suffix list."""
+
+    def __init__(self, **params):
+        super().__init__(**params)
+        from tldextract import TLDExtract
+
+        # By default tldextract fetches the public suffix list on first use.
+        self.tldextractor = TLDExtract(suffix_list_urls=(), cache_dir=None)
+
+    def filter(self, document: Document) -> bool | tuple[bool, str]:
+        # datatrove asserts on a document without a URL; there is nothing to judge: keep it.
+        return super().filter(document) if document.metadata.get("url") else True
+
+
 class QuietLocalExecutor(LocalPipelineExecutor):
     """LocalPipelineExecutor that keeps task logs in files and only errors on the console."""
 
@@ -175,6 +191,7 @@ def run_pipeline(
     on_progress: Callable[[int, int], None] | None = None,
 ) -> list[dict[str, float]]:
     """Run steps on the local executor; resumes finished tasks; returns each step's summed stats."""
+    _preload_forkserver()
     executor = QuietLocalExecutor(
         steps, tasks=tasks, workers=min(workers, tasks), logging_dir=str(logging_dir)
     )
@@ -192,6 +209,20 @@ def run_pipeline(
         if watcher:
             watcher.join()
     return read_stats(logging_dir, len(steps))
+
+
+def _preload_forkserver() -> None:
+    """Import the heavy step libraries once, in datatrove's forkserver, not in every worker.
+
+    Each stage is its own executor run with fresh workers; without this every worker of every
+    stage pays spaCy's and trafilatura's imports (~2 s a stage here).
+    """
+    from multiprocess import forkserver
+
+    forkserver.set_forkserver_preload(
+        ["pipelines.engines.datatrove", "datatrove.pipeline.filters", "datatrove.utils.word_tokenizers",
+         "spacy", "trafilatura", "fasttext"]
+    )
 
 
 def _watch_completions(logging_dir: Path, tasks: int, report, done: threading.Event) -> None:

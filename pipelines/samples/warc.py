@@ -1,11 +1,10 @@
-"""Writes the web-demo WARC fixture from the authored pages, byte for byte reproducibly.
+"""Writes the WARC fixtures from the authored pages, byte for byte reproducibly.
 
-    python -m pipelines.samples.warc [FOLDER]   (default: the web-demo recipe's data folder)
+    python -m pipelines.samples.warc     (into pipelines/recipes/data/<fixture>/)
 """
 
 from __future__ import annotations
 
-import sys
 import uuid
 from io import BytesIO
 from pathlib import Path
@@ -13,10 +12,11 @@ from pathlib import Path
 from warcio.statusandheaders import StatusAndHeaders
 from warcio.warcwriter import WARCWriter
 
-from pipelines.samples.pages import PAGES
+from pipelines.samples import low_quality, pages
 
-DEFAULT_FOLDER = Path(__file__).parent.parent / "recipes" / "data" / "web-demo"
-N_FILES = 4
+DATA = Path(__file__).parent.parent / "recipes" / "data"
+# fixture name: (pages, number of WARC files)
+FIXTURES = {"web-demo": (pages.PAGES, 4), "web-quality": (low_quality.PAGES, 1)}
 CRAWL_DATE = "2026-11-01T12:00:00Z"
 # A tiny valid PNG: a non-HTML response the reader must count, not read.
 PNG = bytes.fromhex(
@@ -48,19 +48,22 @@ def write_warcinfo(writer: WARCWriter, filename: str) -> None:
     writer.write_record(record)
 
 
-def write_fixture(folder: Path = DEFAULT_FOLDER) -> list[Path]:
-    """The authored pages dealt round-robin over N_FILES gzipped WARC files, plus one image."""
+def write_fixture(name: str = "web-demo", folder: Path | None = None) -> list[Path]:
+    """A fixture's pages dealt round-robin over its WARC files (web-demo adds one image)."""
+    fixture_pages, n_files = FIXTURES[name]
+    folder = folder or DATA / name
     folder.mkdir(parents=True, exist_ok=True)
-    paths = [folder / f"crawl-{i:05d}.warc.gz" for i in range(N_FILES)]
+    paths = [folder / f"crawl-{i:05d}.warc.gz" for i in range(n_files)]
     handles = [open(p, "wb") for p in paths]
     writers = [WARCWriter(h, gzip=True) for h in handles]
     try:
         for path, writer in zip(paths, writers, strict=True):
             write_warcinfo(writer, path.name)
-        for i, page in enumerate(PAGES):
-            write_response(writers[i % N_FILES], page["url"], page["html"].encode(),
+        for i, page in enumerate(fixture_pages):
+            write_response(writers[i % n_files], page["url"], page["html"].encode(),
                            "text/html; charset=utf-8")
-        write_response(writers[-1], "https://photo-stream.example/p/48213.png", PNG, "image/png")
+        if name == "web-demo":
+            write_response(writers[-1], "https://photo-stream.example/p/48213.png", PNG, "image/png")
     finally:
         for h in handles:
             h.close()
@@ -68,5 +71,6 @@ def write_fixture(folder: Path = DEFAULT_FOLDER) -> list[Path]:
 
 
 if __name__ == "__main__":
-    for written in write_fixture(Path(sys.argv[1]) if len(sys.argv) > 1 else DEFAULT_FOLDER):
-        print(written)
+    for fixture in FIXTURES:
+        for written in write_fixture(fixture):
+            print(written)

@@ -1,0 +1,114 @@
+"""datatrove's heuristic filters as recipe stages: published defaults, reasons, nothing fetched."""
+
+from __future__ import annotations
+
+import inspect
+import json
+import os
+import shutil
+import socket
+import subprocess
+from pathlib import Path
+
+import pytest
+from conftest import BIN
+from datatrove.data import Document
+
+from pipelines.recipe import HEURISTIC_FILTERS, load_recipe
+from pipelines.samples.pages import PAGES
+from pipelines.stages import middle_step
+
+PROSE = ("The ferry leaves the harbour at seven, and most of the passengers are farmers taking "
+         "their produce to the market on the mainland. They talk about the weather, the price of "
+         "feed and the new road that the council has promised for years. ")
+
+
+@pytest.fixture
+def no_network(monkeypatch):
+    """Any attempt to open a connection is recorded and refused."""
+    attempts = []
+
+    def refuse(*args, **kwargs):
+        attempts.append(args)
+        raise OSError("network disabled in this test")
+
+    monkeypatch.setattr(socket.socket, "connect", refuse)
+    monkeypatch.setattr(socket, "create_connection", refuse)
+    monkeypatch.setattr(socket, "getaddrinfo", refuse)
+    return attempts
+
+
+def stage(spec: str):
+    recipe, _ = load_recipe("web-quality", [f"stages=[{spec}]"])
+    return recipe.stages[0]
+
+
+def run(step, docs: list[Document]) -> tuple[list[Document], dict]:
+    kept = list(step.run(iter(docs), 0, 1))
+    dropped = {k[len("dropped_"):]: v.total for k, v in step.stats.stats.items()
+               if k.startswith("dropped_")}
+    return kept, dropped
+
+
+def doc(text: str, url: str = "https://ok.example/a") -> Document:
+    return Document(text=text, id=f"{url}#{len(text)}", metadata={"url": url})
+
+
+def test_defaults_are_datatroves_published_values():
+    for name, cls in HEURISTIC_FILTERS.items():
+        spec = stage(f"{{type: {name}}}")
+        expected = {n: p.default for n, p in inspect.signature(cls.__init__).parameters.items()
+                    if n not in ("self", "exclusion_writer")}
+        got = spec.model_dump(exclude={"type"})
+        assert json.loads(json.dumps(got)) == json.loads(json.dumps(expected)), name
+    # Spot checks against the papers: Gopher (Rae et al. 2021), C4 (Raffel et al.), FineWeb.
+    assert stage("{type: gopher_quality}").min_doc_words == 50
+    assert stage("{type: gopher_repetition}").dup_line_frac == 0.3
+    assert stage("{type: c4_quality}").min_num_sentences == 5
+    assert stage("{type: fineweb_quality}").line_punct_thr == 0.12
+
+
+def test_each_filter_drops_under_its_own_rule_without_touching_the_network(no_network, tmp_path,
+                                                                           monkeypatch):
+    monkeypatch.setenv("HF_ASSETS_CACHE", str(tmp_path / "assets"))
+    good = doc(PAGES[0]["main_text"], url="https://harbour-notes.example/lighthouses")
+    cases = {
+        "{type: gopher_quality}": (doc("Too short to be a document."), "gopher_short_doc"),
+        "{type: gopher_repetition}": (doc("Buy garden hoses here today.\n" * 30), "dup_line_frac"),
+        "{type: c4_quality}": (doc(PROSE * 3 + " lorem ipsum dolor sit amet. " + PROSE), "lorem_ipsum"),
+        "{type: fineweb_quality}": (doc("\n".join(f"Item {i}" for i in range(40))), "line_punct_ratio"),
+        "{type: url_filter, extra_domains: [bad-host.com]}": (
+            doc(PROSE, url="https://www.bad-host.com/page"), "domain"),
+    }
+    for spec, (bad, reason) in cases.items():
+        step = middle_step(stage(spec))
+        kept, dropped = run(step, [good, bad])
+        assert [d.id for d in kept] == [good.id], spec
+        assert dropped == {reason: 1}, spec
+    # datatrove's own block lists, unpacked from the wheel: no download.
+    kept, dropped = run(middle_step(stage("{type: url_filter}")),
+                        [doc(PROSE, url="https://www.pornhub.com/x"), good])
+    assert [d.id for d in kept] == [good.id] and sum(dropped.values()) == 1
+    assert no_network == []
+
+
+@pytest.mark.skipif(shutil.which("unshare") is None, reason="needs unshare for a network namespace")
+def test_web_quality_builds_with_the_network_unreachable(tmp_path):
+    # A new network namespace: only a loopback (for Prefect's temporary API), no route anywhere.
+    probe = subprocess.run(["unshare", "-rn", "true"], capture_output=True)
+    if probe.returncode != 0:
+        pytest.skip(f"cannot create a network namespace here: {probe.stderr.decode().strip()}")
+    env = {**os.environ, "PIPELINES_HOME": str(tmp_path / "state")}
+    script = (f"ip link set lo up && {BIN / 'pipelines'} build web-quality --out {tmp_path / 'out'}")
+    result = subprocess.run(["unshare", "-rn", "sh", "-c", script], capture_output=True, text=True,
+                            env=env, timeout=600)
+    assert result.returncode == 0, result.stderr[-3000:]
+    manifest = json.loads((Path(result.stdout.strip()) / "manifest.json").read_text())
+    assert [s["name"] for s in manifest["stages"]] == [
+        "read", "url_filter", "extract", "langid", "gopher_repetition", "gopher_quality",
+        "c4_quality", "fineweb_quality"]
+    dropped = manifest["dropped"]
+    assert dropped["url_filter:domain"] == 1
+    assert dropped["gopher_repetition:dup_line_frac"] >= 1
+    assert any(k.startswith("gopher_quality:gopher_") for k in dropped)
+    assert manifest["rows"] == manifest["stages"][-1]["out"] > 0
