@@ -19,10 +19,11 @@ from pipelines import settings
 from pipelines.engines import datatrove as dt
 from pipelines.errors import PipelinesError, RecipeError
 from pipelines.fingerprint import FileHashes, sha256_file
-from pipelines.recipe import Recipe, expand_inputs, load_recipe, sha256_json
-from pipelines.stages import STAGES, check_stage, funnel, middle_step
+from pipelines.recipe import QualityStage, Recipe, expand_inputs, load_recipe, sha256_json
+from pipelines.stages import STAGES, check_stage, funnel, middle_step, run_quality
 from pipelines.store import DatasetStore
 from pipelines.store.card import render_card
+from pipelines.store.plots import funnel_png, scores_png
 from pipelines.store.writer import merge_in_input_order, write_split
 from schemas.document import DOCUMENT_SCHEMA, document_row
 
@@ -126,16 +127,20 @@ def run_stage(plan: BuildPlan, index: int, progress: ProgressFn | None = None) -
         work.mkdir(parents=True, exist_ok=True)
         (work / "tasks").write_text(tasks)
         started = time.monotonic()
-        steps = _stage_steps(plan, index, work)
-        if steps is None:  # the previous stage kept nothing
-            result = {"in": 0, "out": 0, "dropped": {}}
+        executor = plan.recipe.executor
+
+        def run(steps: list, logging_dir: Path) -> list[dict]:
+            report = (lambda done, total: progress(index, done, total)) if progress else None
+            return dt.run_pipeline(steps, logging_dir, executor.tasks, executor.workers, report)
+
+        previous = plan.cache_dir / plan.stages[index - 1].fingerprint / "data" if index else None
+        spec = plan.recipe.stages[index - 1] if index else None
+        if previous is not None and not any(previous.glob(dt.CACHE_GLOB)):
+            result = {"in": 0, "out": 0, "dropped": {}}  # the previous stage kept nothing
+        elif isinstance(spec, QualityStage):
+            result = run_quality(spec, previous, work, run)
         else:
-            executor = plan.recipe.executor
-            stats = dt.run_pipeline(
-                steps, work, executor.tasks, executor.workers,
-                (lambda done, total: progress(index, done, total)) if progress else None,
-            )
-            result = funnel(stage.name, stats)
+            result = funnel(stage.name, run(_stage_steps(plan, index, work), work))
         result = {"name": stage.name, "fingerprint": stage.fingerprint, **result,
                   "seconds": round(time.monotonic() - started, 3)}
         (work / "funnel.json").write_text(json.dumps(result, indent=2))
@@ -147,7 +152,7 @@ def _read(path: Path) -> str | None:
     return path.read_text() if path.is_file() else None
 
 
-def _stage_steps(plan: BuildPlan, index: int, work: Path) -> list | None:
+def _stage_steps(plan: BuildPlan, index: int, work: Path) -> list:
     writer = dt.cache_writer(work / "data")
     if index == 0:
         files = [Path(i["path"]) for i in plan.inputs]
@@ -159,8 +164,6 @@ def _stage_steps(plan: BuildPlan, index: int, work: Path) -> list | None:
                                      {rel: i for i, rel in enumerate(relative)})
         return [reader, writer]
     previous = plan.cache_dir / plan.stages[index - 1].fingerprint / "data"
-    if not any(previous.glob(dt.CACHE_GLOB)):
-        return None
     return [dt.cache_reader(previous), middle_step(plan.recipe.stages[index - 1]), writer]
 
 
@@ -193,9 +196,12 @@ def write_version(plan: BuildPlan, results: list[dict], started_at: datetime) ->
             "parent": plan.parent,
             "seconds": round((datetime.now(UTC) - started_at).total_seconds(), 3),
         }
-        manifest["files"] = {str(s.relative_to(folder)): sha256_file(s) for s in shards}
+        images = [funnel_png(manifest, folder / "funnel.png")]
+        images += [scores_png(s["scores"], folder / "quality_scores.png")
+                   for s in results if "scores" in s]
         (folder / "README.md").write_text(render_card(manifest))
-        manifest["files"]["README.md"] = sha256_file(folder / "README.md")
+        manifest["files"] = {str(p.relative_to(folder)): sha256_file(p)
+                             for p in [*shards, *images, folder / "README.md"]}
         (folder / "manifest.json").write_text(json.dumps(manifest, indent=2))
     return plan.path
 

@@ -12,9 +12,11 @@ from rich.table import Table
 from pipelines import settings
 from pipelines.console import err_console, fail, out_console
 from pipelines.errors import PipelinesError
+from pipelines.quality_cli import quality_app
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
                   help="Build clean, versioned LLM training datasets from recipes.")
+app.add_typer(quality_app, name="quality", help="Train the fastText quality classifier a recipe scores with.")
 
 OutOption = Annotated[
     Path | None, typer.Option("--out", help="Store root (default: $PIPELINES_OUT or ./datasets).")

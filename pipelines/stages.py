@@ -5,15 +5,22 @@ from __future__ import annotations
 import hashlib
 import importlib.metadata
 import inspect
+import math
 import sys
 from dataclasses import dataclass, field
+from pathlib import Path
 from types import ModuleType
 
 from datatrove.pipeline.base import PipelineStep
 
+import transforms.extract
 import transforms.langid
+import transforms.quality
+import transforms.selection
 from pipelines.engines import datatrove as dt
-from pipelines.recipe import HEURISTIC_FILTERS, ExtractStage, LangIdStage
+from pipelines.errors import PipelinesError
+from pipelines.recipe import HEURISTIC_FILTERS, ExtractStage, LangIdStage, QualityStage
+from transforms.selection import histogram, top_fraction_threshold
 
 
 @dataclass
@@ -38,13 +45,15 @@ class StageDef:
 STAGES: dict[str, StageDef] = {
     "read": StageDef((dt,), ("datatrove", "warcio", "faust-cchardet")),
     "extract": StageDef(
-        (dt,),
-        ("datatrove", "trafilatura"),
+        (dt, transforms.extract),
+        ("datatrove", "trafilatura", "resiliparse"),
         # datatrove's extractors count an empty result as plain "dropped".
         {"dropped": "empty_text", "timeout": "timeout", "broken_process": "extractor_crashed",
          "clean_error": "extractor_error"},
     ),
     "langid": StageDef((dt, transforms.langid), ("datatrove", "fasttext-numpy2-wheel")),
+    "quality": StageDef((dt, transforms.quality, transforms.selection),
+                        ("datatrove", "fasttext-numpy2-wheel")),
     **{name: StageDef((dt,), ("datatrove", "spacy", "tldextract")) for name in HEURISTIC_FILTERS},
 }
 
@@ -57,6 +66,12 @@ def check_stage(spec) -> None:
         import trafilatura  # noqa: F401
     elif isinstance(spec, LangIdStage):
         transforms.langid.FastTextLanguageID(spec.model).model  # noqa: B018 (loads and checks it)
+    elif isinstance(spec, QualityStage):
+        try:
+            transforms.quality.FastTextQualityScorer(spec.model).model  # noqa: B018
+        except PipelinesError as e:
+            raise PipelinesError(f"{e}; train one with `pipelines quality train` and give it with "
+                                 "--set stages.quality.model=PATH") from None
 
 
 def middle_step(spec) -> PipelineStep:
@@ -64,9 +79,12 @@ def middle_step(spec) -> PipelineStep:
     if isinstance(spec, ExtractStage):
         from datatrove.pipeline.extractors import Trafilatura
 
-        return Trafilatura(
-            favour_precision=spec.favour_precision, deduplicate=spec.deduplicate, timeout=spec.timeout
-        )
+        if spec.backend == "trafilatura":  # datatrove's own step
+            return Trafilatura(
+                favour_precision=spec.favour_precision, deduplicate=spec.deduplicate, timeout=spec.timeout
+            )
+        options = {"deduplicate": spec.deduplicate} if spec.backend == "hybrid" else {}
+        return dt.BackendExtractor(spec.backend, spec.timeout, **options)
     if isinstance(spec, LangIdStage):
         return dt.LanguageIDFilter(spec.languages, spec.min_score, spec.model)
     if spec.type in HEURISTIC_FILTERS:
@@ -92,3 +110,20 @@ def funnel(name: str, stats: list[dict[str, float]]) -> dict:
     if missing:
         dropped["unaccounted"] = missing
     return {"in": records_in, "out": records_out, "dropped": dict(sorted(dropped.items()))}
+
+
+def run_quality(spec: QualityStage, previous: Path, work: Path, run) -> dict:
+    """Score every document, then keep by a threshold found over the whole run's scores."""
+    scores = work / "scores"
+    run([dt.cache_reader(previous), dt.QualityScorer(spec.model, str(scores)),
+         dt.cache_writer(work / "scored")], work / "scoring")
+    if spec.keep_top is not None:
+        threshold = top_fraction_threshold(lambda: dt.read_scores(scores), spec.keep_top)
+        reason = "below_top_fraction"
+    else:
+        threshold = spec.threshold if spec.threshold is not None else -math.inf
+        reason = "below_threshold"
+    stats = run([dt.cache_reader(work / "scored"), dt.ScoreFilter(threshold, reason),
+                 dt.cache_writer(work / "data")], work)
+    return funnel("quality", stats) | {"scores": histogram(dt.read_scores(scores)) | {
+        "threshold": threshold if math.isfinite(threshold) else None, "keep_top": spec.keep_top}}

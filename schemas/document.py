@@ -15,6 +15,7 @@ DOCUMENT_SCHEMA = pa.schema(
         pa.field("language", pa.string()),
         pa.field("language_score", pa.float32()),
         pa.field("source", pa.string()),
+        pa.field("quality_score", pa.float32()),
     ],
     metadata={"schema": "document", "schema_version": str(VERSION)},
 )
@@ -30,4 +31,5 @@ def document_row(doc_id: str, text: str, metadata: dict) -> dict:
         "language": metadata.get("language"),
         "language_score": metadata.get("language_score"),
         "source": metadata.get("source"),
+        "quality_score": metadata.get("quality_score"),
     }

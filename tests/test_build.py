@@ -57,7 +57,7 @@ def test_version_folder_layout_and_manifest(demo):
     path, manifest = demo["path"], demo["manifest"]
     assert demo["result"] == {"path": str(path), "version": "v1", "up_to_date": False}
     assert path == demo["base"] / "out" / "web-demo" / "v1"
-    assert sorted(p.name for p in path.iterdir()) == ["README.md", "data", "manifest.json"]
+    assert sorted(p.name for p in path.iterdir()) == ["README.md", "data", "funnel.png", "manifest.json"]
     assert [p.name for p in (path / "data").iterdir()] == ["train-00000-of-00001.parquet"]
     assert manifest["dataset"] == "web-demo" and manifest["version"] == "v1"
     assert manifest["parent"] is None

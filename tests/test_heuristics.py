@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 from conftest import BIN
 from datatrove.data import Document
+from quality_model import train_small_model
 
 from pipelines.recipe import HEURISTIC_FILTERS, load_recipe
 from pipelines.samples.pages import PAGES
@@ -99,14 +100,16 @@ def test_web_quality_builds_with_the_network_unreachable(tmp_path):
     if probe.returncode != 0:
         pytest.skip(f"cannot create a network namespace here: {probe.stderr.decode().strip()}")
     env = {**os.environ, "PIPELINES_HOME": str(tmp_path / "state")}
-    script = (f"ip link set lo up && {BIN / 'pipelines'} build web-quality --out {tmp_path / 'out'}")
+    model = train_small_model(tmp_path / "model")
+    script = (f"ip link set lo up && {BIN / 'pipelines'} build web-quality --out {tmp_path / 'out'} "
+              f"--set stages.quality.model={model}")
     result = subprocess.run(["unshare", "-rn", "sh", "-c", script], capture_output=True, text=True,
                             env=env, timeout=600)
     assert result.returncode == 0, result.stderr[-3000:]
     manifest = json.loads((Path(result.stdout.strip()) / "manifest.json").read_text())
     assert [s["name"] for s in manifest["stages"]] == [
         "read", "url_filter", "extract", "langid", "gopher_repetition", "gopher_quality",
-        "c4_quality", "fineweb_quality"]
+        "c4_quality", "fineweb_quality", "quality"]
     dropped = manifest["dropped"]
     assert dropped["url_filter:domain"] == 1
     assert dropped["gopher_repetition:dup_line_frac"] >= 1

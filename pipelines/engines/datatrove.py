@@ -11,12 +11,15 @@ from pathlib import Path
 from datatrove.data import Document, DocumentsPipeline
 from datatrove.executor import LocalPipelineExecutor
 from datatrove.pipeline.base import PipelineStep
+from datatrove.pipeline.extractors.base import BaseExtractor
 from datatrove.pipeline.filters import URLFilter
 from datatrove.pipeline.filters.base_filter import BaseFilter
 from datatrove.pipeline.readers import JsonlReader, WarcReader
 from datatrove.pipeline.writers import JsonlWriter
 
+from transforms.extract import Extractor
 from transforms.langid import FastTextLanguageID
+from transforms.quality import FastTextQualityScorer
 
 CACHE_GLOB = "*.jsonl.zst"
 HTML_TYPES = ("text/html", "application/xhtml+xml")
@@ -118,6 +121,20 @@ def decode(payload: bytes, declared: str | None) -> str | None:
         return None
 
 
+class BackendExtractor(BaseExtractor):
+    """Our extraction backends (resiliparse, hybrid) in datatrove's sandbox with its time-out."""
+
+    name = "⛏ Extract"
+
+    def __init__(self, backend: str, timeout: float, **options):
+        super().__init__(timeout)
+        self.name = f"⛏ {backend}"
+        self.extractor = Extractor(backend, **options)
+
+    def extract(self, text: str) -> str:
+        return self.extractor.extract(text)
+
+
 class LanguageIDFilter(BaseFilter):
     """Keeps documents whose most likely language is one of `languages` with enough probability."""
 
@@ -147,6 +164,58 @@ class LanguageIDFilter(BaseFilter):
 
     def filter(self, doc: Document) -> bool | tuple[bool, str]:
         return self.filter_batch([doc])[0]
+
+
+class QualityScorer(PipelineStep):
+    """Adds each document's quality_score; appends its task's scores to a side file."""
+
+    name = "⭐ fastText quality"
+    type = "🔢 - SCORER"
+
+    def __init__(self, model_path: str, scores_dir: str, batch_size: int = 1024):
+        super().__init__()
+        self.scorer = FastTextQualityScorer(model_path)
+        self.scores_dir = scores_dir
+        self.batch_size = batch_size
+
+    def run(self, data: DocumentsPipeline, rank: int = 0, world_size: int = 1) -> DocumentsPipeline:
+        import numpy as np
+        from datatrove.utils.batching import batched
+
+        # The scores of the whole run decide a keep_top threshold; kept on disk, not in memory.
+        path = Path(self.scores_dir) / f"{rank:05d}.f32"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with open(path, "wb") as out:
+            for batch in batched(data, self.batch_size):
+                with self.track_time("batch"):
+                    scores = self.scorer.score([doc.text for doc in batch]).astype(np.float32)
+                scores.tofile(out)
+                for doc, score in zip(batch, scores.tolist(), strict=True):
+                    doc.metadata["quality_score"] = score
+                    self.stat_update("scored")
+                    yield doc
+
+
+class ScoreFilter(BaseFilter):
+    """Keeps documents whose quality_score is at least the threshold."""
+
+    name = "⭐ quality threshold"
+
+    def __init__(self, threshold: float, reason: str):
+        super().__init__()
+        self.threshold = threshold
+        self.reason = reason
+
+    def filter(self, doc: Document) -> bool | tuple[bool, str]:
+        return doc.metadata["quality_score"] >= self.threshold or (False, self.reason)
+
+
+def read_scores(scores_dir: Path) -> Iterator:
+    """The scores a QualityScorer wrote, one array per task."""
+    import numpy as np
+
+    for path in sorted(scores_dir.glob("*.f32")):
+        yield np.fromfile(path, dtype=np.float32)
 
 
 class OfflineURLFilter(URLFilter):

@@ -7,6 +7,22 @@ import yaml
 from pipelines.funnel import funnel_markdown
 
 
+def _scores_section(manifest: dict) -> str:
+    scored = [s for s in manifest["stages"] if "scores" in s]
+    if not scored:
+        return ""
+    scores = scored[-1]["scores"]
+    rule = (f"the top {scores['keep_top']:.0%} of the run" if scores.get("keep_top")
+            else f"score >= {scores['threshold']}" if scores.get("threshold") is not None else "all")
+    return f"""
+## Quality scores
+
+Kept: {rule} (threshold {scores['threshold']}).
+
+![Histogram of quality scores with the threshold](quality_scores.png)
+"""
+
+
 def render_card(manifest: dict) -> str:
     recipe = manifest["recipe"]
     splits = sorted(manifest["splits"])
@@ -41,6 +57,8 @@ def render_card(manifest: dict) -> str:
 
 {funnel_markdown(manifest)}
 
+![Documents kept and dropped per stage](funnel.png)
+{_scores_section(manifest)}
 ## Lineage
 
 - Parent version: {parent}
