@@ -1,11 +1,15 @@
-"""Documents per second of `pipelines build` (web-demo's stages) / datatrove alone on the same input.
+"""Documents per second of `pipelines build` / datatrove alone running the same steps, same input.
 
-    python bench/curation.py [--copies 100] [--repeats 3]
+    python bench/curation.py [--recipe web-demo|web-quality] [--copies 100] [--repeats 3]
 
-Both sides run WARC read -> trafilatura (favour_precision) -> fastText lid.176.ftz language filter
--> Parquet on datatrove's LocalPipelineExecutor with the same tasks and workers, on the fixture's
-pages copied under distinct URLs. Ours also pays for what the recipe layer adds: fingerprints, a
-cached output per stage, the counted reader, the store's deterministic writer and Prefect's flow.
+web-demo: WARC read -> trafilatura (favour_precision) -> fastText lid.176.ftz language filter.
+web-quality: WARC read -> URL filter -> hybrid extraction -> language filter -> Gopher repetition
+and quality -> C4 -> FineWeb quality -> fastText quality classifier (threshold 0.5; datatrove's
+FastTextClassifierFilter on the raw side). The raw side runs the same step classes in one
+LocalPipelineExecutor run, with the same tasks and workers, into datatrove's ParquetWriter. Ours
+also pays for what the recipe layer adds: fingerprints, a cached output per stage, the counted
+reader, the store's deterministic writer and Prefect's flow. Input: the fixture's pages copied
+under distinct URLs.
 """
 
 from __future__ import annotations
@@ -47,25 +51,33 @@ def write_input(folder: Path, copies: int) -> int:
     return n
 
 
-def run_ours(data: Path, work: Path) -> float:
+def run_ours(recipe: str, data: Path, work: Path, model: Path) -> float:
     from flows.build import build_flow
 
     os.environ["PIPELINES_HOME"] = str(work / "state")  # a cold stage cache every time
+    overrides = [f"input.paths=[{data}/*.warc.gz]", f"executor.tasks={TASKS}", f"executor.workers={WORKERS}"]
+    if recipe == "web-quality":
+        overrides += [f"stages.quality.model={model}", "stages.quality.keep_top=null",
+                      "stages.quality.threshold=0.5"]
     start = time.perf_counter()
-    build_flow(recipe="web-demo", out=str(work / "out"),
-               overrides=[f"input.paths=[{data}/*.warc.gz]", f"executor.tasks={TASKS}",
-                          f"executor.workers={WORKERS}"])
+    build_flow(recipe=recipe, out=str(work / "out"), overrides=overrides)
     return time.perf_counter() - start
 
 
-def run_raw(data: Path, work: Path) -> float:
+def raw_steps(recipe: str, model: Path) -> list:
+    """The recipe's steps as plain datatrove steps, datatrove's own wherever it has one."""
     from datatrove.pipeline.extractors import Trafilatura
-    from datatrove.pipeline.filters import LanguageFilter
-    from datatrove.pipeline.readers import WarcReader
-    from datatrove.pipeline.writers import ParquetWriter
+    from datatrove.pipeline.filters import (
+        C4QualityFilter,
+        FastTextClassifierFilter,
+        FineWebQualityFilter,
+        GopherQualityFilter,
+        GopherRepetitionFilter,
+        LanguageFilter,
+    )
     from datatrove.utils.lid import FT176LID
 
-    from pipelines.engines.datatrove import QuietLocalExecutor
+    from pipelines.engines.datatrove import BackendExtractor, OfflineURLFilter
     from transforms.langid import lid176_path
 
     class LocalFT176(FT176LID):
@@ -81,19 +93,39 @@ def run_raw(data: Path, work: Path) -> float:
 
     language = LanguageFilter(languages=["en"], language_threshold=0.65)
     language.model = LocalFT176(["en"])
+    if recipe == "web-demo":
+        return [Trafilatura(favour_precision=True, timeout=5), language]
+    return [OfflineURLFilter(extra_domains=["bonus-spins-today.com"]), BackendExtractor("hybrid", 5),
+            language, GopherRepetitionFilter(), GopherQualityFilter(),
+            C4QualityFilter(filter_no_terminal_punct=False), FineWebQualityFilter(),
+            FastTextClassifierFilter(str(model), keep_labels=[("hq", 0.5)])]
+
+
+def run_raw(recipe: str, data: Path, work: Path, model: Path) -> float:
+    from datatrove.pipeline.readers import WarcReader
+    from datatrove.pipeline.writers import ParquetWriter
+
+    from pipelines.engines.datatrove import QuietLocalExecutor
+
+    steps = [WarcReader(str(data), glob_pattern="*.warc.gz"), *raw_steps(recipe, model),
+             ParquetWriter(str(work / "out"))]
     start = time.perf_counter()
     # LocalPipelineExecutor with task logs kept out of the console, as in ours.
-    QuietLocalExecutor(
-        [WarcReader(str(data), glob_pattern="*.warc.gz"),
-         Trafilatura(favour_precision=True, timeout=5), language,
-         ParquetWriter(str(work / "out"))],
-        tasks=TASKS, workers=WORKERS, logging_dir=str(work / "logs"),
-    ).run()
+    QuietLocalExecutor(steps, tasks=TASKS, workers=WORKERS, logging_dir=str(work / "logs")).run()
     return time.perf_counter() - start
+
+
+def train_model(folder: Path) -> Path:
+    """A small quality classifier on the fixture's article prose against generated spam."""
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
+    from quality_model import train_small_model
+
+    return train_small_model(folder)
 
 
 def main() -> None:
     parser = argparse.ArgumentParser()
+    parser.add_argument("--recipe", choices=["web-demo", "web-quality"], default="web-quality")
     parser.add_argument("--copies", type=int, default=100)
     parser.add_argument("--repeats", type=int, default=3)
     args = parser.parse_args()
@@ -101,13 +133,14 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         tmp = Path(tmp)
         docs = write_input(tmp / "data", args.copies)
-        run_ours(tmp / "data", tmp / "warmup")  # starts Prefect's temporary API once
+        model = train_model(tmp / "model")
+        run_ours(args.recipe, tmp / "data", tmp / "warmup", model)  # starts Prefect's API once
         ours, raw = [], []
         for i in range(args.repeats):  # interleaved, so drift in machine load hits both
-            raw.append(docs / run_raw(tmp / "data", tmp / f"raw-{i}"))
-            ours.append(docs / run_ours(tmp / "data", tmp / f"ours-{i}"))
+            raw.append(docs / run_raw(args.recipe, tmp / "data", tmp / f"raw-{i}", model))
+            ours.append(docs / run_ours(args.recipe, tmp / "data", tmp / f"ours-{i}", model))
     med_ours, med_raw = statistics.median(ours), statistics.median(raw)
-    print(f"input: {docs} pages, {TASKS} tasks, {WORKERS} workers, {args.repeats} runs each")
+    print(f"{args.recipe}: {docs} pages, {TASKS} tasks, {WORKERS} workers, {args.repeats} runs each")
     print(f"datatrove alone : {med_raw:8.1f} docs/s (median; runs {', '.join(f'{x:.1f}' for x in raw)})")
     print(f"pipelines build : {med_ours:8.1f} docs/s (median; runs {', '.join(f'{x:.1f}' for x in ours)})")
     print(f"ratio ours/raw  : {med_ours / med_raw:.2f}")

@@ -164,7 +164,7 @@ def _stage_steps(plan: BuildPlan, index: int, work: Path) -> list:
                                      {rel: i for i, rel in enumerate(relative)})
         return [reader, writer]
     previous = plan.cache_dir / plan.stages[index - 1].fingerprint / "data"
-    return [dt.cache_reader(previous), middle_step(plan.recipe.stages[index - 1]), writer]
+    return [dt.cache_reader(previous), dt.tally_drops(middle_step(plan.recipe.stages[index - 1])), writer]
 
 
 def write_version(plan: BuildPlan, results: list[dict], started_at: datetime) -> Path:

@@ -5,31 +5,47 @@ from __future__ import annotations
 from rich.table import Table
 
 
-def _rows(manifest: dict) -> list[tuple[str, str, str, str, str]]:
+def _by_reason(counts: dict[str, int]) -> str:
+    reasons = ", ".join(f"{reason} {n:,}" for reason, n in counts.items())
+    return f"{sum(counts.values()):,}" + (f" ({reasons})" if counts else "")
+
+
+def _rows(manifest: dict) -> list[tuple[str, ...]]:
     rows = []
-    for stage in manifest["stages"]:
-        dropped = stage["dropped"]
-        reasons = ", ".join(f"{reason} {n:,}" for reason, n in dropped.items()) or "-"
-        note = "cached" if stage.get("cached") else f"{stage.get('seconds', 0):.1f} s"
-        rows.append((stage["name"], f"{stage['in']:,}", f"{stage['out']:,}",
-                     f"{sum(dropped.values()):,}" + (f" ({reasons})" if dropped else ""), note))
+    names = [stage["name"] for stage in manifest["stages"]]
+    # Before extraction documents are HTML, whose words are not the dataset's (WET is text already).
+    wet = manifest["recipe"]["input"]["format"] == "wet"
+    first_text = names.index("extract") if "extract" in names else 0 if wet else len(names)
+    for i, stage in enumerate(manifest["stages"]):
+        text = i >= first_text and "words_out" in stage
+        rows.append((
+            stage["name"], f"{stage['in']:,}", f"{stage['out']:,}", _by_reason(stage["dropped"]),
+            f"{stage['words_out']:,}" if text else "-",
+            _by_reason(stage["words_dropped"]) if text else "-",
+            "cached" if stage.get("cached") else f"{stage.get('seconds', 0):.1f} s",
+        ))
     return rows
+
+
+COLUMNS = ("stage", "docs in", "docs out", "docs dropped (by reason)", "words out",
+           "words dropped (by reason)", "time")
 
 
 def funnel_table(manifest: dict) -> Table:
     """A rich table of the funnel, one row per stage."""
     title = f"{manifest['dataset']} {manifest['version']}: {manifest['rows']:,} rows"
     table = Table(title=title, title_justify="left")
-    for column, justify in (("stage", "left"), ("in", "right"), ("out", "right"),
-                            ("dropped (by reason)", "left"), ("time", "right")):
-        table.add_column(column, justify=justify)
+    for column in COLUMNS:
+        table.add_column(column, justify="right" if column.startswith(("docs in", "docs out", "words out",
+                                                                         "time")) else "left")
     for row in _rows(manifest):
         table.add_row(*row)
     return table
 
 
 def funnel_markdown(manifest: dict) -> str:
-    """The same funnel as a Markdown table."""
-    lines = ["| stage | in | out | dropped (by reason) | time |", "|---|---:|---:|---|---:|"]
+    """The same funnel as a Markdown table; words are whitespace-separated tokens."""
+    align = ["---" if c.endswith(")") or c == "stage" else "---:" for c in COLUMNS]
+    lines = ["| " + " | ".join(COLUMNS) + " |", "|" + "|".join(align) + "|"]
     lines += ["| " + " | ".join(row) + " |" for row in _rows(manifest)]
     return "\n".join(lines)

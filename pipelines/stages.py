@@ -100,8 +100,12 @@ def funnel(name: str, stats: list[dict[str, float]]) -> dict:
     records_out = int(writer.get("total", 0))
     aliases = STAGES[name].drop_aliases
     dropped: dict[str, int] = {}
+    words_dropped: dict[str, int] = {}
     for step in (reader, *middle):
         for key, value in step.items():
+            if key.startswith("words_dropped_"):
+                words_dropped[key[len("words_dropped_"):]] = int(value)
+                continue
             reason = key[len("dropped_"):] if key.startswith("dropped_") else aliases.get(key)
             if reason and value:
                 dropped[reason] = dropped.get(reason, 0) + int(value)
@@ -109,7 +113,8 @@ def funnel(name: str, stats: list[dict[str, float]]) -> dict:
     missing = records_in - records_out - sum(dropped.values())
     if missing:
         dropped["unaccounted"] = missing
-    return {"in": records_in, "out": records_out, "dropped": dict(sorted(dropped.items()))}
+    return {"in": records_in, "out": records_out, "dropped": dict(sorted(dropped.items())),
+            "words_out": int(writer.get("words", 0)), "words_dropped": dict(sorted(words_dropped.items()))}
 
 
 def run_quality(spec: QualityStage, previous: Path, work: Path, run) -> dict:
@@ -123,7 +128,7 @@ def run_quality(spec: QualityStage, previous: Path, work: Path, run) -> dict:
     else:
         threshold = spec.threshold if spec.threshold is not None else -math.inf
         reason = "below_threshold"
-    stats = run([dt.cache_reader(work / "scored"), dt.ScoreFilter(threshold, reason),
+    stats = run([dt.cache_reader(work / "scored"), dt.tally_drops(dt.ScoreFilter(threshold, reason)),
                  dt.cache_writer(work / "data")], work)
     return funnel("quality", stats) | {"scores": histogram(dt.read_scores(scores)) | {
         "threshold": threshold if math.isfinite(threshold) else None, "keep_top": spec.keep_top}}

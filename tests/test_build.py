@@ -87,6 +87,9 @@ def test_stage_funnel_accounts_for_every_record(demo):
     for before, after in zip(stages, stages[1:], strict=False):
         assert after["in"] == before["out"]
     read, extract, langid = stages
+    # Words (whitespace tokens) of the text are accounted for the same way.
+    assert extract["words_out"] == langid["words_out"] + sum(langid["words_dropped"].values())
+    assert langid["words_dropped"]["other_language"] > 0
     # 4 warcinfo records + 24 pages + 1 image in the fixture.
     assert read["in"] == 29 and read["dropped"] == {"not_a_response": 4, "not_html": 1}
     assert extract["dropped"].get("empty_text", 0) >= 1

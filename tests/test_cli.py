@@ -52,6 +52,7 @@ def test_show_prints_the_stage_funnel(built):
     read = next(line for line in lines if line.split("│")[1:2] == [" read    "])
     assert "29" in read and "24" in read and "not_a_response 4" in read and "not_html 1" in read
     assert any("langid" in line and "other_language" in line for line in lines)
+    assert "words out" in result.stdout and "words dropped (by reason)" in result.stdout
     assert f"path: {base / 'out' / 'web-demo' / 'v1'}" in result.stdout
 
 

@@ -247,9 +247,46 @@ def cache_reader(folder: Path) -> JsonlReader:
     return JsonlReader(str(folder), glob_pattern=CACHE_GLOB, compression="zstd")
 
 
-def cache_writer(folder: Path) -> JsonlWriter:
+def words(text: str) -> int:
+    """Whitespace words: the funnel's token count (a subword tokenizer would need a download)."""
+    return len(text.split())
+
+
+class CacheWriter(JsonlWriter):
+    """Writes a stage's output for the next stage, counting the words it keeps."""
+
+    def write(self, document: Document, rank: int = 0, **kwargs):
+        self.stat_update("words", value=words(document.text))
+        super().write(document, rank, **kwargs)
+
+
+class DropTally:
+    """Stands where a datatrove filter takes an exclusion writer: counts the words it drops."""
+
+    def __init__(self, step: BaseFilter):
+        self.step = step
+
+    def __enter__(self) -> DropTally:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        return None
+
+    def write(self, document: Document, rank: int = 0) -> None:
+        reason = document.metadata.get("filter_reason", "filtered")
+        self.step.stat_update(f"words_dropped_{reason}", value=words(document.text))
+
+
+def tally_drops(step: PipelineStep) -> PipelineStep:
+    """A filter that also counts the words of what it drops, by reason."""
+    if isinstance(step, BaseFilter) and step.exclusion_writer is None:
+        step.exclusion_writer = DropTally(step)
+    return step
+
+
+def cache_writer(folder: Path) -> CacheWriter:
     # zstd: gzip's default level 9 made writing the cache a visible share of a stage's time.
-    return JsonlWriter(str(folder), output_filename="${rank}.jsonl.zst", compression="zstd")
+    return CacheWriter(str(folder), output_filename="${rank}.jsonl.zst", compression="zstd")
 
 
 def run_pipeline(

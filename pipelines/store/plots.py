@@ -14,17 +14,25 @@ PNG_METADATA = {"Software": None}
 
 
 def funnel_png(manifest: dict, path: Path) -> Path:
-    """Documents kept and dropped at each stage, one horizontal bar per stage."""
-    stages = manifest["stages"]
-    names = [s["name"] for s in stages][::-1]
-    kept = [s["out"] for s in stages][::-1]
-    dropped = [s["in"] - s["out"] for s in stages][::-1]
-    fig, ax = plt.subplots(figsize=(7, 0.45 * len(stages) + 1.2))
-    ax.barh(names, kept, color="#4c72b0", label="kept")
-    ax.barh(names, dropped, left=kept, color="#dd8452", label="dropped")
-    ax.set_xlabel("documents")
-    ax.set_title(f"{manifest['dataset']} {manifest['version']}: documents per stage")
-    ax.legend(loc="lower right")
+    """Documents and words kept and dropped at each stage, the drops stacked by reason."""
+    stages = manifest["stages"][::-1]
+    names = [s["name"] for s in stages]
+    panels = [("documents", "out", "dropped"), ("words", "words_out", "words_dropped")]
+    fig, axes = plt.subplots(1, 2, figsize=(12, 0.45 * len(stages) + 1.6), sharey=True)
+    for ax, (unit, kept_key, dropped_key) in zip(axes, panels, strict=True):
+        kept = [s.get(kept_key, 0) for s in stages]
+        widest = max(k + sum(s.get(dropped_key, {}).values()) for k, s in zip(kept, stages, strict=True))
+        ax.barh(names, kept, color="#4c72b0", label="kept")
+        left = list(kept)
+        for stage_i, stage in enumerate(stages):
+            for reason, n in stage.get(dropped_key, {}).items():
+                ax.barh(names[stage_i], n, left=left[stage_i], color="#dd8452", edgecolor="white")
+                if n > 0.1 * widest:  # name the segments wide enough to hold a label
+                    ax.text(left[stage_i] + n / 2, stage_i, reason, ha="center", va="center", fontsize=6)
+                left[stage_i] += n
+        ax.set_xlabel(unit if unit == "documents" else "words (whitespace tokens)")
+        ax.set_title(f"{unit}: kept (blue) and dropped by reason (orange)")
+    fig.suptitle(f"{manifest['dataset']} {manifest['version']}: stage funnel")
     fig.tight_layout()
     fig.savefig(path, metadata=PNG_METADATA)
     plt.close(fig)
