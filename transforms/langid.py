@@ -6,6 +6,7 @@ import importlib.util
 from pathlib import Path
 
 from pipelines.errors import PipelinesError
+from transforms.fasttext_model import load_fasttext
 
 
 def lid176_path() -> Path:
@@ -30,14 +31,7 @@ class FastTextLanguageID:
     def model(self):
         # Loaded on first use, so the object pickles cheaply to engine workers.
         if self._model is None:
-            import fasttext
-
-            if not self.model_path.is_file():
-                raise PipelinesError(f"langid: model file {self.model_path} does not exist")
-            try:
-                self._model = fasttext.load_model(str(self.model_path))
-            except ValueError as e:
-                raise PipelinesError(f"langid: {self.model_path} is not a fastText model ({e})") from None
+            self._model = load_fasttext(self.model_path, "langid")
         return self._model
 
     def predict(self, texts: list[str]) -> list[tuple[str, float]]:

@@ -17,6 +17,7 @@ import numpy as np
 
 from pipelines.errors import PipelinesError
 from pipelines.fingerprint import sha256_file
+from transforms.fasttext_model import load_fasttext
 
 HQ, LQ = "__label__hq", "__label__lq"
 BATCH = 8192
@@ -97,16 +98,7 @@ class FastTextQualityScorer:
     def model(self):
         # Loaded on first use, so the object pickles cheaply to engine workers.
         if self._model is None:
-            import fasttext
-
-            if not self.model_path.is_file():
-                raise PipelinesError(f"quality: model file {self.model_path} does not exist")
-            try:
-                model = fasttext.load_model(str(self.model_path))
-            except (ValueError, MemoryError, RuntimeError) as e:
-                reason = str(e).splitlines()[0] if str(e) else type(e).__name__
-                raise PipelinesError(
-                    f"quality: {self.model_path} is not a fastText model ({reason})") from None
+            model = load_fasttext(self.model_path, "quality")
             _check_model(model, self.model_path)
             self._model = model
         return self._model
