@@ -67,7 +67,6 @@ def plan_build(recipe_ref: str, overrides: list[str] = (), out: Path | None = No
     hashes = FileHashes(settings.state_dir() / "input-hashes.json")
     inputs = [{"path": str(f), "name": f.name, "bytes": f.stat().st_size, "sha256": hashes.sha256(f)}
               for f in files]
-    hashes.save()
 
     read_params = recipe.input.model_dump(mode="json", exclude={"paths"})
     fingerprint = sha256_json({"stage": "read", "params": read_params,
@@ -75,9 +74,13 @@ def plan_build(recipe_ref: str, overrides: list[str] = (), out: Path | None = No
                                "code": STAGES["read"].code_version()})
     stages = [StagePlan("read", fingerprint)]
     for spec in recipe.stages:
+        # A model retrained in place is another model: its content is part of the stage.
+        model = getattr(spec, "model", None)
         fingerprint = sha256_json({"stage": spec.type, "params": spec.model_dump(mode="json"),
+                                   "model_sha256": hashes.sha256(Path(model)) if model else None,
                                    "parent": fingerprint, "code": STAGES[spec.type].code_version()})
         stages.append(StagePlan(spec.type, fingerprint))
+    hashes.save()
 
     # The executor changes how the work is spread, not what it makes: it is not part of the build.
     recipe_data = recipe.model_dump(mode="json", exclude={"executor": True, "input": {"paths"}})
@@ -136,7 +139,8 @@ def run_stage(plan: BuildPlan, index: int, progress: ProgressFn | None = None) -
         previous = plan.cache_dir / plan.stages[index - 1].fingerprint / "data" if index else None
         spec = plan.recipe.stages[index - 1] if index else None
         if previous is not None and not any(previous.glob(dt.CACHE_GLOB)):
-            result = {"in": 0, "out": 0, "dropped": {}}  # the previous stage kept nothing
+            # The previous stage kept nothing.
+            result = {"in": 0, "out": 0, "dropped": {}, "words_out": 0, "words_dropped": {}}
         elif isinstance(spec, QualityStage):
             result = run_quality(spec, previous, work, run)
         else:

@@ -14,6 +14,7 @@ from types import ModuleType
 from datatrove.pipeline.base import PipelineStep
 
 import transforms.extract
+import transforms.fasttext_model
 import transforms.langid
 import transforms.quality
 import transforms.selection
@@ -51,8 +52,9 @@ STAGES: dict[str, StageDef] = {
         {"dropped": "empty_text", "timeout": "timeout", "broken_process": "extractor_crashed",
          "clean_error": "extractor_error"},
     ),
-    "langid": StageDef((dt, transforms.langid), ("datatrove", "fasttext-numpy2-wheel")),
-    "quality": StageDef((dt, transforms.quality, transforms.selection),
+    "langid": StageDef((dt, transforms.langid, transforms.fasttext_model),
+                       ("datatrove", "fasttext-numpy2-wheel")),
+    "quality": StageDef((dt, transforms.quality, transforms.selection, transforms.fasttext_model),
                         ("datatrove", "fasttext-numpy2-wheel")),
     **{name: StageDef((dt,), ("datatrove", "spacy", "tldextract")) for name in HEURISTIC_FILTERS},
 }

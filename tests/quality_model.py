@@ -29,8 +29,8 @@ def write_examples(folder: Path, seed: int = 0) -> tuple[Path, Path]:
     return positives, negatives
 
 
-def train_small_model(folder: Path) -> Path:
-    positives, negatives = write_examples(folder)
+def train_small_model(folder: Path, seed: int = 0) -> Path:
+    positives, negatives = write_examples(folder, seed)
     model = folder / "quality.bin"
     train_quality_model(positives, negatives, model, hyperparams=SMALL)
     return model

@@ -59,6 +59,20 @@ def test_a_threshold_reruns_only_the_quality_stage(built):
     assert new["dropped"].get("quality:below_threshold", 0) == new["stages"][-1]["in"] - len(rows)
 
 
+def test_a_model_retrained_in_place_is_a_new_stage(built, monkeypatch):
+    base, model, path, manifest = built
+    monkeypatch.setenv("PIPELINES_HOME", str(base / "state"))
+    retrained = train_small_model(base / "retrained", seed=1)
+    overrides = [f"stages.quality.model={model}"]
+    assert plan_build("web-quality", overrides, base / "out").stages[-1].fingerprint == (
+        manifest["stages"][-1]["fingerprint"])
+    model.write_bytes(retrained.read_bytes())  # same path, other weights
+    plan = plan_build("web-quality", overrides, base / "out")
+    assert plan.stages[-1].fingerprint != manifest["stages"][-1]["fingerprint"]
+    assert plan.stages[-2].fingerprint == manifest["stages"][-2]["fingerprint"]
+    assert not plan.up_to_date
+
+
 @pytest.mark.parametrize("override, message", [
     (["stages.quality.threshold=0.5"], "stages.7: Value error, give threshold or keep_top, not both"),
     (["stages.quality.model={tmp}/none.bin"], "quality: model file {tmp}/none.bin does not exist"),
