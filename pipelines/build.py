@@ -19,8 +19,16 @@ from pipelines import settings
 from pipelines.engines import datatrove as dt
 from pipelines.errors import PipelinesError, RecipeError
 from pipelines.fingerprint import FileHashes, sha256_file
-from pipelines.recipe import QualityStage, Recipe, expand_inputs, load_recipe, sha256_json
-from pipelines.stages import STAGES, check_stage, funnel, middle_step, run_quality
+from pipelines.recipe import DecontamStage, QualityStage, Recipe, expand_inputs, load_recipe, sha256_json
+from pipelines.stages import (
+    STAGES,
+    check_stage,
+    funnel,
+    middle_step,
+    run_decontam,
+    run_quality,
+    stage_files,
+)
 from pipelines.store import DatasetStore
 from pipelines.store.card import render_card
 from pipelines.store.plots import funnel_png, scores_png
@@ -74,10 +82,9 @@ def plan_build(recipe_ref: str, overrides: list[str] = (), out: Path | None = No
                                "code": STAGES["read"].code_version()})
     stages = [StagePlan("read", fingerprint)]
     for spec in recipe.stages:
-        # A model retrained in place is another model: its content is part of the stage.
-        model = getattr(spec, "model", None)
+        # A model retrained or a benchmark edited in place is another stage: content counts.
         fingerprint = sha256_json({"stage": spec.type, "params": spec.model_dump(mode="json"),
-                                   "model_sha256": hashes.sha256(Path(model)) if model else None,
+                                   "files_sha256": [hashes.sha256(Path(f)) for f in stage_files(spec)],
                                    "parent": fingerprint, "code": STAGES[spec.type].code_version()})
         stages.append(StagePlan(spec.type, fingerprint))
     hashes.save()
@@ -143,6 +150,8 @@ def run_stage(plan: BuildPlan, index: int, progress: ProgressFn | None = None) -
             result = {"in": 0, "out": 0, "dropped": {}, "words_out": 0, "words_dropped": {}}
         elif isinstance(spec, QualityStage):
             result = run_quality(spec, previous, work, run)
+        elif isinstance(spec, DecontamStage):
+            result = run_decontam(spec, previous, work, run)
         else:
             result = funnel(stage.name, run(_stage_steps(plan, index, work), work))
         result = {"name": stage.name, "fingerprint": stage.fingerprint, **result,

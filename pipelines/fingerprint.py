@@ -29,6 +29,10 @@ class FileHashes:
             self.cache = {}
 
     def sha256(self, path: Path) -> str:
+        if path.is_dir():  # a datasets folder: its files, by relative path
+            return hashlib.sha256(json.dumps(
+                [[str(f.relative_to(path)), self.sha256(f)] for f in sorted(path.rglob("*")) if f.is_file()]
+            ).encode()).hexdigest()
         st = path.stat()
         key = str(path.resolve())
         stamp = [st.st_size, st.st_mtime_ns]

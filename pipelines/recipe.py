@@ -76,6 +76,21 @@ class QualityStage(Spec):
         return self
 
 
+class BenchmarkSpec(Spec):
+    name: str = Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
+    path: str  # JSONL, Parquet or a datasets folder
+    shape: Literal["gsm8k", "humaneval", "mmlu"] | None = None  # built-in field mappings
+    fields: list[str] | None = None  # text fields to index; override the shape's
+    id_field: str | None = None
+
+
+class DecontamStage(Spec):
+    type: Literal["decontaminate"]
+    benchmarks: list[BenchmarkSpec] = Field(min_length=1)
+    n: int = Field(13, ge=1)  # GPT-3's decontamination n-gram
+    action: Literal["remove", "mark"] = "remove"
+
+
 # The heuristic filters are datatrove's. Their recipe parameters are read from datatrove's own
 # signatures, so a recipe's defaults are the published ones (Gopher, C4, FineWeb) by construction.
 HEURISTIC_FILTERS = {
@@ -115,7 +130,7 @@ def _filter_stage(type_name: str, cls: type) -> type[Spec]:
 
 FILTER_STAGES = tuple(_filter_stage(t, cls) for t, cls in HEURISTIC_FILTERS.items())
 Stage = Annotated[
-    Union[ExtractStage, LangIdStage, QualityStage, *FILTER_STAGES],  # noqa: UP007
+    Union[ExtractStage, LangIdStage, QualityStage, DecontamStage, *FILTER_STAGES],  # noqa: UP007
     Field(discriminator="type"),
 ]
 STAGE_TYPES = tuple(get_args(m.model_fields["type"].annotation)[0] for m in get_args(get_args(Stage)[0]))
@@ -191,7 +206,7 @@ def load_recipe(name_or_path: str, overrides: list[str] = ()) -> tuple[Recipe, P
 
 
 def _resolve_paths(data: dict, base: Path) -> None:
-    """Make the input globs and stage model files absolute, relative to `base`."""
+    """Make the input globs, stage model files and benchmark files absolute, relative to `base`."""
     if isinstance(data.get("input"), dict):
         paths = data["input"].get("paths")
         if isinstance(paths, str):
@@ -201,6 +216,9 @@ def _resolve_paths(data: dict, base: Path) -> None:
     for stage in data.get("stages") or []:
         if isinstance(stage, dict) and isinstance(stage.get("model"), str):
             stage["model"] = _absolute(stage["model"], base)
+        for bench in stage.get("benchmarks") or [] if isinstance(stage, dict) else []:
+            if isinstance(bench, dict) and isinstance(bench.get("path"), str):
+                bench["path"] = _absolute(bench["path"], base)
 
 
 def _absolute(path, base: Path):

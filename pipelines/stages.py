@@ -13,6 +13,7 @@ from types import ModuleType
 
 from datatrove.pipeline.base import PipelineStep
 
+import transforms.decontam
 import transforms.extract
 import transforms.fasttext_model
 import transforms.langid
@@ -20,7 +21,7 @@ import transforms.quality
 import transforms.selection
 from pipelines.engines import datatrove as dt
 from pipelines.errors import PipelinesError
-from pipelines.recipe import HEURISTIC_FILTERS, ExtractStage, LangIdStage, QualityStage
+from pipelines.recipe import HEURISTIC_FILTERS, DecontamStage, ExtractStage, LangIdStage, QualityStage
 from transforms.selection import histogram, top_fraction_threshold
 
 
@@ -56,8 +57,16 @@ STAGES: dict[str, StageDef] = {
                        ("datatrove", "fasttext-numpy2-wheel")),
     "quality": StageDef((dt, transforms.quality, transforms.selection, transforms.fasttext_model),
                         ("datatrove", "fasttext-numpy2-wheel")),
+    "decontaminate": StageDef((dt, transforms.decontam), ("datatrove",)),
     **{name: StageDef((dt,), ("datatrove", "spacy", "tldextract")) for name in HEURISTIC_FILTERS},
 }
+
+
+def stage_files(spec) -> list[str]:
+    """The files whose content a stage's output depends on: models, benchmarks."""
+    if isinstance(spec, DecontamStage):
+        return [bench.path for bench in spec.benchmarks]
+    return [spec.model] if getattr(spec, "model", None) else []
 
 
 def check_stage(spec) -> None:
@@ -68,6 +77,9 @@ def check_stage(spec) -> None:
         import trafilatura  # noqa: F401
     elif isinstance(spec, LangIdStage):
         transforms.langid.FastTextLanguageID(spec.model).model  # noqa: B018 (loads and checks it)
+    elif isinstance(spec, DecontamStage):
+        for bench in spec.benchmarks:  # the format, the fields and a first item, not the whole file
+            next(iter(_benchmark_items(bench)), None)
     elif isinstance(spec, QualityStage):
         try:
             transforms.quality.FastTextQualityScorer(spec.model).model  # noqa: B018
@@ -134,3 +146,21 @@ def run_quality(spec: QualityStage, previous: Path, work: Path, run) -> dict:
                  dt.cache_writer(work / "data")], work)
     return funnel("quality", stats) | {"scores": histogram(dt.read_scores(scores)) | {
         "threshold": threshold if math.isfinite(threshold) else None, "keep_top": spec.keep_top}}
+
+
+def _benchmark_items(bench):
+    return transforms.decontam.load_benchmark(bench.name, bench.path, fields=bench.fields,
+                                              id_field=bench.id_field, shape=bench.shape)
+
+
+def run_decontam(spec: DecontamStage, previous: Path, work: Path, run) -> dict:
+    """Index the benchmarks (memory bounded by them), then flag every document that shares an n-gram."""
+    index = transforms.decontam.NGramIndex(spec.n)
+    for bench in spec.benchmarks:
+        index.add_benchmark(bench.name, _benchmark_items(bench))
+    step = dt.tally_drops(dt.DecontamFilter(index, spec.action, str(work / "matches")))
+    stats = run([dt.cache_reader(previous), step, dt.cache_writer(work / "data")], work)
+    # Marked documents are kept (no drop); the report lists them either way.
+    report = dt.read_matches(work / "matches")
+    return funnel("decontaminate", stats) | {"contamination": report, "action": spec.action,
+                                             "index": index.stats()}

@@ -16,6 +16,7 @@ DOCUMENT_SCHEMA = pa.schema(
         pa.field("language_score", pa.float32()),
         pa.field("source", pa.string()),
         pa.field("quality_score", pa.float32()),
+        pa.field("contamination", pa.list_(pa.string())),  # benchmark:item ids a marked row matched
     ],
     metadata={"schema": "document", "schema_version": str(VERSION)},
 )
@@ -32,4 +33,5 @@ def document_row(doc_id: str, text: str, metadata: dict) -> dict:
         "language_score": metadata.get("language_score"),
         "source": metadata.get("source"),
         "quality_score": metadata.get("quality_score"),
+        "contamination": metadata.get("contamination"),
     }

@@ -196,6 +196,51 @@ class QualityScorer(PipelineStep):
                     yield doc
 
 
+class DecontamFilter(BaseFilter):
+    """Flags documents sharing an n-gram with a benchmark item; removes or marks them."""
+
+    name = "🧪 Decontaminate"
+
+    def __init__(self, index, action: str, matches_dir: str):
+        super().__init__()
+        self.index = index
+        self.action = action
+        self.matches_dir = matches_dir
+        self._matches = None
+
+    def run(self, data: DocumentsPipeline, rank: int = 0, world_size: int = 1) -> DocumentsPipeline:
+        # Which item each flagged document matched, for the report: one side file per task.
+        path = Path(self.matches_dir) / f"{rank:05d}.jsonl"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with open(path, "w") as self._matches:
+            yield from super().run(data, rank, world_size)
+
+    def filter(self, doc: Document) -> bool | tuple[bool, str]:
+        matches = self.index.match(doc.text)
+        if not matches:
+            return True
+        self._matches.write(json.dumps({"id": doc.id, "matches": matches}) + "\n")
+        doc.metadata["contamination"] = [f"{bench}:{item}" for bench, item in matches]
+        if self.action == "mark":
+            self.stat_update(f"marked_{matches[0][0]}")
+            return True
+        return False, matches[0][0]  # counted under the (first) benchmark it matched
+
+
+def read_matches(matches_dir: Path) -> dict:
+    """Per benchmark: the documents flagged and the item ids they matched."""
+    report: dict[str, dict] = {}
+    for path in sorted(matches_dir.glob("*.jsonl")):
+        with open(path) as f:
+            for line in f:
+                flagged = json.loads(line)
+                for bench in sorted({b for b, _ in flagged["matches"]}):
+                    report.setdefault(bench, {"records": 0, "items": set()})["records"] += 1
+                for bench, item in flagged["matches"]:
+                    report[bench]["items"].add(item)
+    return {b: {"records": r["records"], "items": sorted(r["items"])} for b, r in sorted(report.items())}
+
+
 class ScoreFilter(BaseFilter):
     """Keeps documents whose quality_score is at least the threshold."""
 

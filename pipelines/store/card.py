@@ -23,6 +23,28 @@ Kept: {rule} (threshold {scores['threshold']}).
 """
 
 
+def _decontam_section(manifest: dict) -> str:
+    stages = [s for s in manifest["stages"] if "contamination" in s]
+    if not stages:
+        return ""
+    stage = stages[-1]
+    verb = "removed" if stage["action"] == "remove" else "kept and marked (column `contamination`)"
+    rows = "\n".join(
+        f"| {bench} | {r['records']:,} | {len(r['items']):,} | "
+        f"{', '.join(map(str, r['items'][:20]))}{' …' if len(r['items']) > 20 else ''} |"
+        for bench, r in stage["contamination"].items()
+    ) or "| (none) | 0 | 0 | |"
+    return f"""
+## Decontamination
+
+Records sharing an n-gram with a benchmark item were {verb}.
+
+| benchmark | records flagged | items matched | item ids |
+|---|---:|---:|---|
+{rows}
+"""
+
+
 def render_card(manifest: dict) -> str:
     recipe = manifest["recipe"]
     splits = sorted(manifest["splits"])
@@ -58,7 +80,7 @@ def render_card(manifest: dict) -> str:
 {funnel_markdown(manifest)}
 
 ![Documents kept and dropped per stage](funnel.png)
-{_scores_section(manifest)}
+{_scores_section(manifest)}{_decontam_section(manifest)}
 ## Lineage
 
 - Parent version: {parent}
