@@ -13,6 +13,8 @@ BENCHES = [
     ["memory.py", "--recipe", "web-quality"],
     ["quality.py"],
     ["extraction.py"],
+    ["dedup.py"],
+    ["decontam.py"],
 ]
 
 if __name__ == "__main__":

@@ -17,15 +17,26 @@ from pathlib import Path
 import pipelines
 from pipelines import settings
 from pipelines.engines import datatrove as dt
+from pipelines.engines import records
 from pipelines.errors import PipelinesError, RecipeError
 from pipelines.fingerprint import FileHashes, sha256_file
-from pipelines.recipe import DecontamStage, QualityStage, Recipe, expand_inputs, load_recipe, sha256_json
+from pipelines.recipe import (
+    DecontamStage,
+    ExactDedupStage,
+    MinhashDedupStage,
+    QualityStage,
+    Recipe,
+    expand_inputs,
+    load_recipe,
+    sha256_json,
+)
 from pipelines.stages import (
     STAGES,
     check_stage,
     funnel,
     middle_step,
     run_decontam,
+    run_dedup,
     run_quality,
     stage_files,
 )
@@ -34,6 +45,7 @@ from pipelines.store.card import render_card
 from pipelines.store.plots import funnel_png, scores_png
 from pipelines.store.writer import merge_in_input_order, write_split
 from schemas.document import DOCUMENT_SCHEMA, document_row
+from schemas.record import record_row, record_schema
 
 ProgressFn = Callable[[int, int, int], None]  # (stage index, tasks done, tasks)
 
@@ -72,6 +84,8 @@ def plan_build(recipe_ref: str, overrides: list[str] = (), out: Path | None = No
         except PipelinesError as e:
             raise RecipeError(f"{recipe_path}: stages.{i}: {e}") from None
     files = expand_inputs(recipe)
+    if recipe.input.format == "parquet":
+        _check_parquet_inputs(files, recipe.input.text_fields, recipe_path)
     hashes = FileHashes(settings.state_dir() / "input-hashes.json")
     inputs = [{"path": str(f), "name": f.name, "bytes": f.stat().st_size, "sha256": hashes.sha256(f)}
               for f in files]
@@ -100,14 +114,31 @@ def plan_build(recipe_ref: str, overrides: list[str] = (), out: Path | None = No
                      parent=store.latest())
 
 
+def _check_parquet_inputs(files: list[Path], text_fields: list[str], recipe_path: Path) -> None:
+    """Every Parquet input is readable and has the text fields: read from each footer, not the data."""
+    import pyarrow.parquet as pq
+
+    for f in files:
+        try:
+            names = pq.read_schema(f).names
+        except Exception as e:  # pyarrow raises several types for a damaged file
+            raise RecipeError(f"{recipe_path}: input.paths: {f} is not a readable Parquet file "
+                              f"({str(e).splitlines()[0]})") from None
+        missing = [field for field in text_fields if field not in names]
+        if missing:
+            raise RecipeError(f"{recipe_path}: input.text_fields: {f} has no {', '.join(map(repr, missing))} "
+                              f"column (columns: {', '.join(names[:20])})")
+
+
 def writer_code_version() -> str:
     import inspect
 
     import pipelines.store.card as card
     import pipelines.store.writer as writer
-    import schemas.document as schema
+    import schemas.document as document
+    import schemas.record as record
 
-    return sha256_json([inspect.getsource(m) for m in (card, writer, schema)])[:16]
+    return sha256_json([inspect.getsource(m) for m in (card, writer, document, record)])[:16]
 
 
 @contextlib.contextmanager
@@ -139,9 +170,9 @@ def run_stage(plan: BuildPlan, index: int, progress: ProgressFn | None = None) -
         started = time.monotonic()
         executor = plan.recipe.executor
 
-        def run(steps: list, logging_dir: Path) -> list[dict]:
+        def run(steps: list, logging_dir: Path, tasks: int | None = None) -> list[dict]:
             report = (lambda done, total: progress(index, done, total)) if progress else None
-            return dt.run_pipeline(steps, logging_dir, executor.tasks, executor.workers, report)
+            return dt.run_pipeline(steps, logging_dir, tasks or executor.tasks, executor.workers, report)
 
         previous = plan.cache_dir / plan.stages[index - 1].fingerprint / "data" if index else None
         spec = plan.recipe.stages[index - 1] if index else None
@@ -152,6 +183,8 @@ def run_stage(plan: BuildPlan, index: int, progress: ProgressFn | None = None) -
             result = run_quality(spec, previous, work, run)
         elif isinstance(spec, DecontamStage):
             result = run_decontam(spec, previous, work, run)
+        elif isinstance(spec, ExactDedupStage | MinhashDedupStage):
+            result = run_dedup(spec, previous, work, run)
         else:
             result = funnel(stage.name, run(_stage_steps(plan, index, work), work))
         result = {"name": stage.name, "fingerprint": stage.fingerprint, **result,
@@ -172,9 +205,14 @@ def _stage_steps(plan: BuildPlan, index: int, work: Path) -> list:
         root = Path(os.path.commonpath([f.parent for f in files]))
         relative = [str(f.relative_to(root)) for f in files]
         (work / "inputs.txt").write_text("\n".join(relative) + "\n")
-        reader = dt.WarcRecordReader(str(root), str(work / "inputs.txt"),
-                                     plan.recipe.input.max_record_bytes,
-                                     {rel: i for i, rel in enumerate(relative)})
+        spec = plan.recipe.input
+        order = {rel: i for i, rel in enumerate(relative)}
+        if spec.records:
+            cls = records.JsonlRecordReader if spec.format == "jsonl" else records.ParquetRecordReader
+            reader = cls(str(root), str(work / "inputs.txt"), spec.text_fields, spec.id_field,
+                         spec.max_record_bytes, order)
+        else:
+            reader = dt.WarcRecordReader(str(root), str(work / "inputs.txt"), spec.max_record_bytes, order)
         return [reader, writer]
     previous = plan.cache_dir / plan.stages[index - 1].fingerprint / "data"
     return [dt.cache_reader(previous), dt.tally_drops(middle_step(plan.recipe.stages[index - 1])), writer]
@@ -185,11 +223,17 @@ def write_version(plan: BuildPlan, results: list[dict], started_at: datetime) ->
     recipe = plan.recipe
     last = plan.cache_dir / plan.stages[-1].fingerprint / "data"
     docs = merge_in_input_order(dt.iter_cached(last), key=_order) if last.is_dir() else []
-    rows = (document_row(doc.id, doc.text, doc.metadata) for doc in docs)
+    spec = recipe.input
+    if spec.records:
+        schema = record_schema(spec.text_fields)
+        rows = (record_row(doc.id, doc.metadata, spec.text_fields, spec.id_field) for doc in docs)
+    else:
+        schema, rows = DOCUMENT_SCHEMA, (document_row(doc.id, doc.text, doc.metadata) for doc in docs)
     with plan.store.stage_version(plan.version) as folder:
-        shards = write_split(rows, DOCUMENT_SCHEMA, folder / "data", recipe.output.split,
+        shards = write_split(rows, schema, folder / "data", recipe.output.split,
                              recipe.output.max_rows_per_shard, recipe.output.compression)
         n_rows = sum(_parquet_rows(s) for s in shards)
+        side_tables = _copy_cluster_tables(plan, results, folder)
         manifest = {
             "dataset": recipe.name,
             "version": plan.version,
@@ -214,9 +258,22 @@ def write_version(plan: BuildPlan, results: list[dict], started_at: datetime) ->
                    for s in results if "scores" in s]
         (folder / "README.md").write_text(render_card(manifest))
         manifest["files"] = {str(p.relative_to(folder)): sha256_file(p)
-                             for p in [*shards, *images, folder / "README.md"]}
+                             for p in [*shards, *side_tables, *images, folder / "README.md"]}
         (folder / "manifest.json").write_text(json.dumps(manifest, indent=2))
     return plan.path
+
+
+def _copy_cluster_tables(plan: BuildPlan, results: list[dict], folder: Path) -> list[Path]:
+    """Each dedup stage's side table (every clustered record, its cluster, kept or not) into the version."""
+    tables = []
+    for i, (stage, result) in enumerate(zip(plan.stages, results, strict=True)):
+        if "dedup" in result:
+            table = folder / "dedup" / f"{i}-{stage.name}.parquet"
+            table.parent.mkdir(exist_ok=True)
+            shutil.copyfile(plan.cache_dir / stage.fingerprint / "clusters.parquet", table)
+            result["dedup"]["table"] = str(table.relative_to(folder))
+            tables.append(table)
+    return tables
 
 
 def _order(doc) -> tuple[int, int]:

@@ -34,11 +34,32 @@ class Spec(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
 
+RECORD_FORMATS = ("jsonl", "parquet")
+FIELD_PATTERN = r"^[A-Za-z_][A-Za-z0-9_]*$"
+
+
 class InputSpec(Spec):
-    format: Literal["warc", "wet"] = "warc"
+    format: Literal["warc", "wet", "jsonl", "parquet"] = "warc"
     paths: list[str] = Field(min_length=1)
     # Common Crawl truncates records at 1 MiB; anything far above is not a web page.
     max_record_bytes: int = Field(2_000_000, gt=0)
+    # Records (JSONL, Parquet: seed data, synthetic instruction or QA rows): the fields that make a
+    # record's text, joined by a blank line, and the field with its id (the file and line if absent).
+    text_fields: list[Annotated[str, Field(pattern=FIELD_PATTERN)]] | None = Field(None, min_length=1)
+    id_field: str = "id"
+
+    @model_validator(mode="after")
+    def _fields_for_records(self) -> InputSpec:
+        if self.format in RECORD_FORMATS:
+            self.text_fields = self.text_fields or ["text"]
+        elif self.text_fields is not None:
+            formats = " and ".join(RECORD_FORMATS)
+            raise ValueError(f"text_fields applies to {formats} inputs, not {self.format}")
+        return self
+
+    @property
+    def records(self) -> bool:
+        return self.format in RECORD_FORMATS
 
 
 class ExecutorSpec(Spec):
@@ -84,11 +105,47 @@ class BenchmarkSpec(Spec):
     id_field: str | None = None
 
 
+# The record fields a stage compares (instruction + response, question + answer); unset: the text.
+Fields = list[Annotated[str, Field(pattern=FIELD_PATTERN)]] | None
+
+
 class DecontamStage(Spec):
     type: Literal["decontaminate"]
     benchmarks: list[BenchmarkSpec] = Field(min_length=1)
     n: int = Field(13, ge=1)  # GPT-3's decontamination n-gram
     action: Literal["remove", "mark"] = "remove"
+    fields: Fields = None
+
+
+class ExactDedupStage(Spec):
+    type: Literal["dedup_exact"]
+    fields: Fields = None
+
+
+class MinhashDedupStage(Spec):
+    """datatrove's MinHash LSH; the defaults are FineWeb's: 5-word shingles, 14 bands of 8 rows."""
+
+    type: Literal["dedup_minhash"]
+    shingle_size: int = Field(5, ge=1)
+    bands: int = Field(14, ge=1)
+    rows: int = Field(8, ge=1)
+    num_hashes: int | None = Field(None, ge=1)  # bands x rows; given only to check it
+    seed: int = 1
+    language: str = "en"  # of datatrove's word tokenizer
+    fields: Fields = None
+
+    @model_validator(mode="after")
+    def _hashes(self) -> MinhashDedupStage:
+        if self.num_hashes is not None and self.num_hashes != self.bands * self.rows:
+            raise ValueError(f"num_hashes must be bands x rows = {self.bands * self.rows}, "
+                             f"not {self.num_hashes}")
+        self.num_hashes = self.bands * self.rows
+        return self
+
+    @property
+    def threshold(self) -> float:
+        """The Jaccard similarity at which a pair is found with probability about one half."""
+        return (1 / self.bands) ** (1 / self.rows)
 
 
 # The heuristic filters are datatrove's. Their recipe parameters are read from datatrove's own
@@ -130,7 +187,8 @@ def _filter_stage(type_name: str, cls: type) -> type[Spec]:
 
 FILTER_STAGES = tuple(_filter_stage(t, cls) for t, cls in HEURISTIC_FILTERS.items())
 Stage = Annotated[
-    Union[ExtractStage, LangIdStage, QualityStage, DecontamStage, *FILTER_STAGES],  # noqa: UP007
+    Union[ExtractStage, LangIdStage, QualityStage, DecontamStage, ExactDedupStage,  # noqa: UP007
+          MinhashDedupStage, *FILTER_STAGES],  # noqa: UP007
     Field(discriminator="type"),
 ]
 STAGE_TYPES = tuple(get_args(m.model_fields["type"].annotation)[0] for m in get_args(get_args(Stage)[0]))

@@ -14,14 +14,24 @@ from types import ModuleType
 from datatrove.pipeline.base import PipelineStep
 
 import transforms.decontam
+import transforms.dedup
 import transforms.extract
 import transforms.fasttext_model
 import transforms.langid
 import transforms.quality
 import transforms.selection
 from pipelines.engines import datatrove as dt
+from pipelines.engines import dedup, records
 from pipelines.errors import PipelinesError
-from pipelines.recipe import HEURISTIC_FILTERS, DecontamStage, ExtractStage, LangIdStage, QualityStage
+from pipelines.recipe import (
+    HEURISTIC_FILTERS,
+    DecontamStage,
+    ExactDedupStage,
+    ExtractStage,
+    LangIdStage,
+    MinhashDedupStage,
+    QualityStage,
+)
 from transforms.selection import histogram, top_fraction_threshold
 
 
@@ -45,7 +55,7 @@ class StageDef:
 
 
 STAGES: dict[str, StageDef] = {
-    "read": StageDef((dt,), ("datatrove", "warcio", "faust-cchardet")),
+    "read": StageDef((dt, records, transforms.dedup), ("datatrove", "warcio", "faust-cchardet", "pyarrow")),
     "extract": StageDef(
         (dt, transforms.extract),
         ("datatrove", "trafilatura", "resiliparse"),
@@ -57,7 +67,9 @@ STAGES: dict[str, StageDef] = {
                        ("datatrove", "fasttext-numpy2-wheel")),
     "quality": StageDef((dt, transforms.quality, transforms.selection, transforms.fasttext_model),
                         ("datatrove", "fasttext-numpy2-wheel")),
-    "decontaminate": StageDef((dt, transforms.decontam), ("datatrove",)),
+    "decontaminate": StageDef((dt, transforms.decontam, transforms.dedup), ("datatrove",)),
+    "dedup_exact": StageDef((dt, dedup, transforms.dedup), ("datatrove", "xxhash")),
+    "dedup_minhash": StageDef((dt, dedup, transforms.dedup), ("datatrove", "xxhash", "spacy")),
     **{name: StageDef((dt,), ("datatrove", "spacy", "tldextract")) for name in HEURISTIC_FILTERS},
 }
 
@@ -158,9 +170,37 @@ def run_decontam(spec: DecontamStage, previous: Path, work: Path, run) -> dict:
     index = transforms.decontam.NGramIndex(spec.n)
     for bench in spec.benchmarks:
         index.add_benchmark(bench.name, _benchmark_items(bench))
-    step = dt.tally_drops(dt.DecontamFilter(index, spec.action, str(work / "matches")))
+    step = dt.tally_drops(dt.DecontamFilter(index, spec.action, str(work / "matches"), spec.fields))
     stats = run([dt.cache_reader(previous), step, dt.cache_writer(work / "data")], work)
     # Marked documents are kept (no drop); the report lists them either way.
     report = dt.read_matches(work / "matches")
     return funnel("decontaminate", stats) | {"contamination": report, "action": spec.action,
                                              "index": index.stats()}
+
+
+def run_dedup(spec: ExactDedupStage | MinhashDedupStage, previous: Path, work: Path, run) -> dict:
+    """datatrove's four dedup passes: sign every record, pair equal bucket signatures, cluster the pairs
+    (the first copy in input order survives), then drop the rest and write the cluster side table."""
+    from datatrove.pipeline.dedup.minhash import MinhashConfig
+
+    signatures, order = str(work / "signatures"), str(work / "order")
+    if isinstance(spec, MinhashDedupStage):
+        config = MinhashConfig(n_grams=spec.shingle_size, num_buckets=spec.bands,
+                               hashes_per_bucket=spec.rows, seed=spec.seed)
+        sign = dedup.NearDupSignature(signatures, config, spec.language, order, spec.fields)
+        reason = "near_duplicate"
+    else:
+        config = dedup.exact_config()
+        sign = dedup.ExactSignature(signatures, order, spec.fields)
+        reason = "duplicate"
+    run([dt.cache_reader(previous), sign], work / "sign")
+    pairs, clusters = str(work / "pairs"), str(work / "clusters")
+    run([dedup.buckets_step(signatures, pairs, config)], work / "bucket", tasks=config.num_buckets)
+    run([dedup.InputOrderCluster(pairs, clusters, config, order)], work / "cluster", tasks=1)
+    stats = run([dt.cache_reader(previous), dedup.ClusterFilter(clusters, str(work / "table"), reason),
+                 dt.cache_writer(work / "data")], work)
+    counts = dedup.write_cluster_table(work / "table", work / "clusters.parquet")
+    params = {"shingle_size": spec.shingle_size, "bands": spec.bands, "rows": spec.rows,
+              "threshold": round(spec.threshold, 4)} if isinstance(spec, MinhashDedupStage) else {}
+    return funnel(spec.type, stats) | {"dedup": {"keep": dedup.KEEP_RULE, "fields": spec.fields or ["text"],
+                                                 **params, **counts}}

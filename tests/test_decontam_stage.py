@@ -86,3 +86,31 @@ def test_bad_benchmarks_fail_before_any_work(tmp_path, monkeypatch, edit, messag
         plan_build(str(recipe), overrides, tmp_path / "out")
     assert message in str(info.value) and "\n" not in str(info.value)
     assert not (tmp_path / "state" / "stages").exists()
+
+
+def test_synthetic_records_are_decontaminated_on_the_fields_named(tmp_path):
+    light = LIGHTHOUSE["main_text"].split(". ")[1]
+    (tmp_path / "data").mkdir()
+    records = [
+        {"id": "r1", "instruction": "Summarise the passage.", "response": f"In short: {light}."},
+        {"id": "r2", "instruction": f"Explain: {light.lower()}", "response": "Because of the coast."},
+        {"id": "r3", "instruction": "Name a colour.", "response": "Blue."},
+    ]
+    (tmp_path / "data" / "synth.jsonl").write_text("".join(json.dumps(r) + "\n" for r in records))
+    item = {"id": "q-light", "question": light, "answer": "x"}
+    (tmp_path / "bench.jsonl").write_text(json.dumps(item) + "\n")
+    recipe = tmp_path / "synth.yaml"
+    recipe.write_text(f"""\
+name: synth-decontam
+input: {{format: jsonl, paths: ["{tmp_path}/data/*.jsonl"], text_fields: [instruction, response]}}
+stages:
+  - type: decontaminate
+    fields: [response]
+    benchmarks: [{{name: qa-bench, path: bench.jsonl, shape: gsm8k, id_field: id}}]
+""")
+    result, _ = build(tmp_path / "state", tmp_path / "out", recipe=str(recipe))
+    path = Path(result["path"])
+    rows = pq.read_table(path / "data" / "train-00000-of-00001.parquet").to_pylist()
+    assert [r["id"] for r in rows] == ["r2", "r3"]  # r2 has the item in its instruction, not compared
+    stage = json.loads((path / "manifest.json").read_text())["stages"][-1]
+    assert stage["contamination"] == {"qa-bench": {"records": 1, "items": ["q-light"]}}

@@ -66,14 +66,14 @@ def test_set_overrides_any_field(tmp_path, monkeypatch):
 @pytest.mark.parametrize("text, overrides, expected", [
     (GOOD.replace("type: langid", "type: translate"), [],
      "stages.1.type: unknown stage type; expected one of 'extract', 'langid', 'quality', "
-     "'gopher_quality', 'gopher_repetition', 'c4_quality', 'fineweb_quality', 'url_filter' "
-     "(got 'translate')"),
+     "'decontaminate', 'dedup_exact', 'dedup_minhash', 'gopher_quality', 'gopher_repetition', "
+     "'c4_quality', 'fineweb_quality', 'url_filter' (got 'translate')"),
     (GOOD.replace("languages: [en]", "languages: en"), [],
      "stages.1.languages: Input should be a valid list (got 'en')"),
     (GOOD + "colour: blue\n", [], "colour: Extra inputs are not permitted (got 'blue')"),
     (GOOD.replace("name: my-set", "name: My Set!"), [], "name: String should match pattern"),
     (GOOD.replace("  format: warc\n", "  format: pdf\n"), [],
-     "input.format: Input should be 'warc' or 'wet' (got 'pdf')"),
+     "input.format: Input should be 'warc', 'wet', 'jsonl' or 'parquet' (got 'pdf')"),
     (GOOD.replace("name: my-set\n", ""), [], "name: Field required"),
     (GOOD, ["stages.langid.min_score=high"],
      "stages.1.min_score: Input should be a valid number, unable to parse string as a number"),

@@ -17,6 +17,7 @@ from datatrove.pipeline.filters.base_filter import BaseFilter
 from datatrove.pipeline.readers import JsonlReader, WarcReader
 from datatrove.pipeline.writers import JsonlWriter
 
+from transforms.dedup import record_text
 from transforms.extract import Extractor
 from transforms.langid import FastTextLanguageID
 from transforms.quality import FastTextQualityScorer
@@ -196,16 +197,24 @@ class QualityScorer(PipelineStep):
                     yield doc
 
 
+def compared_text(doc: Document, fields: list[str] | None) -> str | None:
+    """What a stage compares: the named fields of a record (or "text"), else the document's text."""
+    if not fields:
+        return doc.text
+    return record_text({"text": doc.text, **doc.metadata.get("record", {})}, fields)
+
+
 class DecontamFilter(BaseFilter):
     """Flags documents sharing an n-gram with a benchmark item; removes or marks them."""
 
     name = "🧪 Decontaminate"
 
-    def __init__(self, index, action: str, matches_dir: str):
+    def __init__(self, index, action: str, matches_dir: str, fields: list[str] | None = None):
         super().__init__()
         self.index = index
         self.action = action
         self.matches_dir = matches_dir
+        self.fields = fields
         self._matches = None
 
     def run(self, data: DocumentsPipeline, rank: int = 0, world_size: int = 1) -> DocumentsPipeline:
@@ -216,7 +225,11 @@ class DecontamFilter(BaseFilter):
             yield from super().run(data, rank, world_size)
 
     def filter(self, doc: Document) -> bool | tuple[bool, str]:
-        matches = self.index.match(doc.text)
+        text = compared_text(doc, self.fields)
+        if text is None:  # kept: it has none of the fields to compare
+            self.stat_update("uncompared_missing_fields")
+            return True
+        matches = self.index.match(text)
         if not matches:
             return True
         self._matches.write(json.dumps({"id": doc.id, "matches": matches}) + "\n")

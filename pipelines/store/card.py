@@ -45,6 +45,29 @@ Records sharing an n-gram with a benchmark item were {verb}.
 """
 
 
+def _dedup_section(manifest: dict) -> str:
+    stages = [s for s in manifest["stages"] if "dedup" in s]
+    if not stages:
+        return ""
+    rows = []
+    for stage in stages:
+        d = stage["dedup"]
+        how = (f"MinHash LSH, {d['shingle_size']}-word shingles, {d['bands']} bands x {d['rows']} rows "
+               f"(Jaccard threshold ~{d['threshold']})" if "bands" in d else "normalised text hash")
+        rows.append(f"| {stage['name']} | {how} | {', '.join(d['fields'])} | {d['clusters']:,} | "
+                    f"{d['removed']:,} | `{d.get('table', '')}` |")
+    return f"""
+## Deduplication
+
+In each cluster of copies the one {stages[0]["dedup"]["keep"]} is kept. Every clustered record, its
+cluster and whether it was kept are in the side table named below.
+
+| stage | method | fields | clusters | removed | side table |
+|---|---|---|---:|---:|---|
+{chr(10).join(rows)}
+"""
+
+
 def render_card(manifest: dict) -> str:
     recipe = manifest["recipe"]
     splits = sorted(manifest["splits"])
@@ -80,7 +103,7 @@ def render_card(manifest: dict) -> str:
 {funnel_markdown(manifest)}
 
 ![Documents kept and dropped per stage](funnel.png)
-{_scores_section(manifest)}{_decontam_section(manifest)}
+{_scores_section(manifest)}{_dedup_section(manifest)}{_decontam_section(manifest)}
 ## Lineage
 
 - Parent version: {parent}
