@@ -20,6 +20,7 @@ import transforms.fasttext_model
 import transforms.langid
 import transforms.quality
 import transforms.selection
+import transforms.table_files
 from pipelines.engines import datatrove as dt
 from pipelines.engines import dedup, records
 from pipelines.errors import PipelinesError
@@ -67,7 +68,8 @@ STAGES: dict[str, StageDef] = {
                        ("datatrove", "fasttext-numpy2-wheel")),
     "quality": StageDef((dt, transforms.quality, transforms.selection, transforms.fasttext_model),
                         ("datatrove", "fasttext-numpy2-wheel")),
-    "decontaminate": StageDef((dt, transforms.decontam, transforms.dedup), ("datatrove",)),
+    "decontaminate": StageDef((dt, transforms.decontam, transforms.dedup, transforms.table_files),
+                              ("datatrove",)),
     "dedup_exact": StageDef((dt, dedup, transforms.dedup), ("datatrove", "xxhash")),
     "dedup_minhash": StageDef((dt, dedup, transforms.dedup), ("datatrove", "xxhash", "spacy")),
     **{name: StageDef((dt,), ("datatrove", "spacy", "tldextract")) for name in HEURISTIC_FILTERS},

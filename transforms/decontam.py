@@ -13,7 +13,6 @@ n tokens is indexed whole and matches only as that contiguous whole. Memory is b
 from __future__ import annotations
 
 import functools
-import gzip
 import hashlib
 import json
 import re
@@ -27,6 +26,7 @@ from typing import NamedTuple
 import numpy as np
 
 from pipelines.errors import PipelinesError
+from transforms.table_files import NotATable, detect_format, open_lines
 
 try:
     import xxhash
@@ -188,34 +188,13 @@ class BenchmarkReader:
         return _fail(self.name, self.path, what)
 
     def _detect(self) -> str:
-        path = self.path
-        if not path.exists():
-            raise self._error("does not exist")
-        if path.is_dir():
-            if (path / "dataset_dict.json").is_file():
-                raise self._error(f"is a DatasetDict folder: give one split's folder (e.g. {path}/test)")
-            if (path / "state.json").is_file() and (path / "dataset_info.json").is_file():
-                return "datasets"
-            raise self._error("is a folder not written by datasets.Dataset.save_to_disk")
-        with open(path, "rb") as f:
-            head = f.read(4)
-        if head == b"PAR1":
-            return "parquet"
-        if path.name.lower().removesuffix(".gz").endswith((".jsonl", ".json", ".ndjson")):
-            return "jsonl"
-        try:  # no telling suffix: JSONL only if its first line is a JSON object
-            with self._open_lines() as f:
-                first = next((line for line in f if line.strip()), b"")
-            if isinstance(json.loads(first), dict):
-                return "jsonl"
-        except (ValueError, OSError, EOFError):
-            pass
-        raise self._error("is not JSONL, Parquet or a datasets.Dataset.save_to_disk folder")
+        try:
+            return detect_format(self.path, "test")
+        except NotATable as e:
+            raise self._error(str(e)) from None
 
     def _open_lines(self):
-        with open(self.path, "rb") as f:
-            gzipped = f.read(2) == b"\x1f\x8b"
-        return gzip.open(self.path, "rb") if gzipped else open(self.path, "rb")
+        return open_lines(self.path)
 
     def _check_columns(self, columns: list[str]) -> None:
         self._columns = list(columns)

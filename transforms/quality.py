@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import gzip
 import hashlib
 import itertools
 import json
@@ -18,6 +17,7 @@ import numpy as np
 from pipelines.errors import PipelinesError
 from pipelines.fingerprint import sha256_file
 from transforms.fasttext_model import load_fasttext
+from transforms.table_files import NotATable, detect_format, open_lines
 
 HQ, LQ = "__label__hq", "__label__lq"
 BATCH = 8192
@@ -128,38 +128,13 @@ class _Input:
         self.kept = 0
 
     def _detect(self) -> str:
-        path = self.path
-        if not path.exists():
-            raise PipelinesError(f"quality: {self.role} input {path} does not exist")
-        if path.is_dir():
-            if (path / "dataset_dict.json").is_file():
-                raise PipelinesError(f"quality: {self.role} input {path} is a DatasetDict folder: "
-                                     f"give one split's folder (e.g. {path}/train)")
-            if (path / "state.json").is_file() and (path / "dataset_info.json").is_file():
-                return "datasets"
-            raise PipelinesError(f"quality: {self.role} input {path} is a folder not written by "
-                                 "datasets.Dataset.save_to_disk")
-        with open(path, "rb") as f:
-            head = f.read(4)
-        if head == b"PAR1":
-            return "parquet"
-        name = path.name.lower().removesuffix(".gz")
-        if name.endswith((".jsonl", ".json", ".ndjson")):
-            return "jsonl"
-        try:  # no telling suffix: JSONL only if its first line is a JSON object
-            with self._open_lines() as f:
-                first = next((line for line in f if line.strip()), b"")
-            if isinstance(json.loads(first), dict):
-                return "jsonl"
-        except (ValueError, OSError, EOFError):
-            pass
-        raise PipelinesError(f"quality: {self.role} input {path} is not JSONL, Parquet or a "
-                             "datasets.save_to_disk folder")
+        try:
+            return detect_format(self.path, "train")
+        except NotATable as e:
+            raise PipelinesError(f"quality: {self.role} input {self.path} {e}") from None
 
     def _open_lines(self):
-        with open(self.path, "rb") as f:
-            gzipped = f.read(2) == b"\x1f\x8b"
-        return gzip.open(self.path, "rb") if gzipped else open(self.path, "rb")
+        return open_lines(self.path)
 
     def fingerprint(self) -> dict[str, str]:
         """sha256 of the file, or of each file inside the datasets folder."""

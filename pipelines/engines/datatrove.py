@@ -321,7 +321,7 @@ class CacheWriter(JsonlWriter):
 class DropTally:
     """Stands where a datatrove filter takes an exclusion writer: counts the words it drops."""
 
-    def __init__(self, step: BaseFilter):
+    def __init__(self, step: PipelineStep):
         self.step = step
 
     def __enter__(self) -> DropTally:

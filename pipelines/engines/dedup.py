@@ -28,7 +28,7 @@ from datatrove.pipeline.dedup.minhash import (
 )
 from datatrove.utils.binaryio import read_tuples_from_file
 
-from pipelines.engines.datatrove import compared_text, words
+from pipelines.engines.datatrove import DropTally, compared_text, words
 from transforms.dedup import exact_key
 
 ORDER_SUFFIX = ".order"  # per signature task: each document's (source_index, record_index), int64
@@ -187,17 +187,8 @@ class ClusterFilter(MinhashDedupFilter):
             self.stat_update(f"words_dropped_{self.reason}", value=words(doc.text))
 
 
-class _Dropped:
+class _Dropped(DropTally):
     """Stands where datatrove's filter takes an exclusion writer: notes each dropped copy."""
-
-    def __init__(self, step: ClusterFilter):
-        self.step = step
-
-    def __enter__(self) -> _Dropped:
-        return self
-
-    def __exit__(self, *exc) -> None:
-        return None
 
     def write(self, document: Document, rank: int = 0) -> None:
         self.step.note(document, kept=False)
