@@ -15,6 +15,7 @@ BENCHES = [
     ["extraction.py"],
     ["dedup.py"],
     ["decontam.py"],
+    ["synth.py"],
 ]
 
 if __name__ == "__main__":

@@ -46,3 +46,23 @@ def run_cli(*args: str, env: dict | None = None, cwd: Path | None = None, fresh:
     full_env |= {"COLUMNS": "200", **(env or {})}
     return subprocess.run([str(BIN / "pipelines"), *args], capture_output=True, text=True,
                           env=full_env, cwd=cwd, timeout=timeout)
+
+
+@pytest.fixture(scope="session")
+def tiny_model(tmp_path_factory) -> Path:
+    """A tiny random-weight Llama built here (no download), for the vLLM tests."""
+    from transforms.synth.tiny_model import build_tiny_model
+
+    return build_tiny_model(tmp_path_factory.mktemp("models") / "tiny-llama")
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _stop_engines():
+    """Shut vLLM engines down while pytest's streams are still open (they log on exit)."""
+    yield
+    import gc
+
+    from pipelines.engines import beam
+
+    beam._BACKENDS.clear()
+    gc.collect()

