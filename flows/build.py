@@ -44,6 +44,12 @@ def write_task(plan: BuildPlan, results: list[dict], started_at: datetime) -> st
     return str(write_version(plan, results, started_at))
 
 
+def _retries(plan: BuildPlan, index: int) -> dict:
+    """Stages that can fail transiently (a model server) retry with backoff, as the recipe says."""
+    retries = getattr(plan.recipe.stages[index - 1], "retries", 0) if index else 0
+    return {"retries": retries, "retry_delay_seconds": [10 * 2**k for k in range(retries)]} if retries else {}
+
+
 @flow(name="build-dataset", flow_run_name=_run_name)
 def build_flow(recipe: str, overrides: list[str] | None = None, out: str | None = None) -> dict:
     """Build a dataset from a recipe into the versioned store; a no-op if it is up to date."""
@@ -59,7 +65,7 @@ def build_flow(recipe: str, overrides: list[str] | None = None, out: str | None 
             with get_client(sync_client=True) as client:
                 client.update_flow_run(flow_run.id, name=name)
         results = [
-            stage_task.with_options(name=f"{i}-{stage.name}")(plan, i)
+            stage_task.with_options(name=f"{i}-{stage.name}", **_retries(plan, i))(plan, i)
             for i, stage in enumerate(plan.stages)
         ]
         path = write_task(plan, results, started_at)

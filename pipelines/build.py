@@ -15,7 +15,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pipelines
-from pipelines import settings
+from pipelines import settings, synthesis
 from pipelines.engines import datatrove as dt
 from pipelines.engines import records
 from pipelines.errors import PipelinesError, RecipeError
@@ -26,6 +26,7 @@ from pipelines.recipe import (
     MinhashDedupStage,
     QualityStage,
     Recipe,
+    SynthesizeStage,
     expand_inputs,
     load_recipe,
     sha256_json,
@@ -176,7 +177,11 @@ def run_stage(plan: BuildPlan, index: int, progress: ProgressFn | None = None) -
 
         previous = plan.cache_dir / plan.stages[index - 1].fingerprint / "data" if index else None
         spec = plan.recipe.stages[index - 1] if index else None
-        if previous is not None and not any(previous.glob(dt.CACHE_GLOB)):
+        if isinstance(spec, SynthesizeStage):
+            result = _synthesize(plan, index, spec, work)
+            if progress:
+                progress(index, 1, 1)
+        elif previous is not None and not any(previous.glob(dt.CACHE_GLOB)):
             # The previous stage kept nothing.
             result = {"in": 0, "out": 0, "dropped": {}, "words_out": 0, "words_dropped": {}}
         elif isinstance(spec, QualityStage):
@@ -192,6 +197,26 @@ def run_stage(plan: BuildPlan, index: int, progress: ProgressFn | None = None) -
         (work / "funnel.json").write_text(json.dumps(result, indent=2))
         os.rename(work, final)
         return result | {"cached": False}
+
+
+def _synthesize(plan: BuildPlan, index: int, spec: SynthesizeStage, work: Path) -> dict:
+    """A synthesize stage on its input: the curated documents, or an earlier synthesize stage's rows."""
+    specs = plan.recipe.stages
+    if spec.input is None:
+        last_doc = _last_document_stage(plan)
+        source = str(plan.cache_dir / plan.stages[last_doc].fingerprint / "data" / dt.CACHE_GLOB)
+        keep = ("text",)
+    else:
+        producer = next(i for i, s in enumerate(specs, 1)
+                        if isinstance(s, SynthesizeStage) and synthesis.config_name(s) == spec.input)
+        source, keep = str(plan.cache_dir / plan.stages[producer].fingerprint / synthesis.ROWS), ()
+    task = synthesis.TASKS[spec.task]
+    return synthesis.run_synthesize(spec, source, spec.fields, keep or task.inputs, work)
+
+
+def _last_document_stage(plan: BuildPlan) -> int:
+    """The index (in plan.stages) of the last stage whose output is documents."""
+    return max(i for i, s in enumerate([None, *plan.recipe.stages]) if not isinstance(s, SynthesizeStage))
 
 
 def _read(path: Path) -> str | None:
@@ -219,9 +244,10 @@ def _stage_steps(plan: BuildPlan, index: int, work: Path) -> list:
 
 
 def write_version(plan: BuildPlan, results: list[dict], started_at: datetime) -> Path:
-    """Write the last stage's documents and the manifest and card as a new immutable version."""
+    """Write the curated documents, each synthetic config, the manifest and the card as a new immutable
+    version."""
     recipe = plan.recipe
-    last = plan.cache_dir / plan.stages[-1].fingerprint / "data"
+    last = plan.cache_dir / plan.stages[_last_document_stage(plan)].fingerprint / "data"
     docs = merge_in_input_order(dt.iter_cached(last), key=_order) if last.is_dir() else []
     spec = recipe.input
     if spec.records:
@@ -234,6 +260,8 @@ def write_version(plan: BuildPlan, results: list[dict], started_at: datetime) ->
                              recipe.output.max_rows_per_shard, recipe.output.compression)
         n_rows = sum(_parquet_rows(s) for s in shards)
         side_tables = _copy_cluster_tables(plan, results, folder)
+        configs = _write_synthetic_configs(plan, results, folder)
+        shards += [shard for config in configs.values() for shard in config["shards"]]
         manifest = {
             "dataset": recipe.name,
             "version": plan.version,
@@ -250,6 +278,9 @@ def write_version(plan: BuildPlan, results: list[dict], started_at: datetime) ->
             "dropped": {f"{r['name']}:{reason}": n for r in results for reason, n in r["dropped"].items()},
             "rows": n_rows,
             "splits": {recipe.output.split: n_rows},
+            # Synthetic record types, each its own config of the dataset.
+            "configs": {name: {"record_type": c["record_type"], "rows": c["rows"], "path": c["path"]}
+                        for name, c in configs.items()},
             "parent": plan.parent,
             "seconds": round((datetime.now(UTC) - started_at).total_seconds(), 3),
         }
@@ -261,6 +292,27 @@ def write_version(plan: BuildPlan, results: list[dict], started_at: datetime) ->
                              for p in [*shards, *side_tables, *images, folder / "README.md"]}
         (folder / "manifest.json").write_text(json.dumps(manifest, indent=2))
     return plan.path
+
+
+def _write_synthetic_configs(plan: BuildPlan, results: list[dict], folder: Path) -> dict[str, dict]:
+    """Each synthesize stage's rows as Parquet under data/<config>/, typed by its record schema."""
+    from schemas.synthetic import SCHEMAS
+
+    configs = {}
+    output = plan.recipe.output
+    for stage, result in zip(plan.stages, results, strict=True):
+        if "synth" not in result:
+            continue
+        synth = result["synth"]
+        rows_path = plan.cache_dir / stage.fingerprint / synthesis.ROWS
+        with open(rows_path) as f:
+            rows = (json.loads(line) for line in f)
+            shards = write_split(rows, SCHEMAS[synth["record_type"]], folder / "data" / synth["config"],
+                                 output.split, output.max_rows_per_shard, output.compression)
+        configs[synth["config"]] = {"record_type": synth["record_type"], "shards": shards,
+                                    "rows": sum(_parquet_rows(s) for s in shards),
+                                    "path": f"data/{synth['config']}/{output.split}-*.parquet"}
+    return configs
 
 
 def _copy_cluster_tables(plan: BuildPlan, results: list[dict], folder: Path) -> list[Path]:

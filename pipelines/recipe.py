@@ -148,6 +148,51 @@ class MinhashDedupStage(Spec):
         return (1 / self.bands) ** (1 / self.rows)
 
 
+class SamplingSpec(Spec):
+    """vLLM's SamplingParams that change what is generated."""
+
+    n: int = Field(1, ge=1)
+    seed: int = 0
+    temperature: float = Field(0.7, ge=0)
+    top_p: float = Field(1.0, gt=0, le=1)
+    max_tokens: int = Field(256, ge=1)
+    stop: list[str] = []
+
+
+SYNTH_TASKS = ("self_instruct", "doc_qa", "critique", "preference")
+
+
+class SynthesizeStage(Spec):
+    """Synthetic records from a task (its template, schema and checks) and a model, on Apache Beam."""
+
+    type: Literal["synthesize"]
+    task: Literal[SYNTH_TASKS]
+    config: str | None = Field(None, pattern=r"^[a-z][a-z0-9_]*$")  # the version's config (record type)
+    input: str | None = None  # an earlier synthesize stage's config; default: the curated documents
+    fields: dict[str, str] = {}  # task input field <- input record field, e.g. {prompt: question}
+    options: dict[str, Any] = {}  # the task's own parameters (min_support, threshold, ...)
+    model: str = "smollm2-135m-instruct"  # a built-in, a model folder, or a Hub id
+    backend: Literal["vllm", "openai"] = "vllm"
+    base_url: str | None = None  # the server, for the openai backend
+    max_model_len: int = Field(2048, ge=16)
+    sampling: SamplingSpec = SamplingSpec()
+    chunk_size: int = Field(512, ge=1)  # prompts per generate call
+    seeds: str | None = None  # self_instruct: a JSONL or Parquet file of seed tasks ("instruction")
+    count: int = Field(100, ge=1)  # self_instruct: prompts to make from the seeds
+    retries: int = Field(2, ge=0)  # of the whole stage, for transient failures (a model server)
+    runner: str = "DirectRunner"
+    beam_options: list[str] = []  # further Beam flags: Dataflow, Flink or Spark settings
+
+    @model_validator(mode="after")
+    def _consistent(self) -> SynthesizeStage:
+        if self.backend == "openai" and not self.base_url:
+            raise ValueError("the openai backend needs base_url (e.g. http://127.0.0.1:8000/v1)")
+        if (self.task == "self_instruct") != (self.seeds is not None):
+            raise ValueError("seeds is for self_instruct, which needs it" if self.seeds else
+                             "self_instruct needs seeds: a file of seed tasks")
+        return self
+
+
 # The heuristic filters are datatrove's. Their recipe parameters are read from datatrove's own
 # signatures, so a recipe's defaults are the published ones (Gopher, C4, FineWeb) by construction.
 HEURISTIC_FILTERS = {
@@ -188,7 +233,7 @@ def _filter_stage(type_name: str, cls: type) -> type[Spec]:
 FILTER_STAGES = tuple(_filter_stage(t, cls) for t, cls in HEURISTIC_FILTERS.items())
 Stage = Annotated[
     Union[ExtractStage, LangIdStage, QualityStage, DecontamStage, ExactDedupStage,  # noqa: UP007
-          MinhashDedupStage, *FILTER_STAGES],  # noqa: UP007
+          MinhashDedupStage, SynthesizeStage, *FILTER_STAGES],  # noqa: UP007
     Field(discriminator="type"),
 ]
 STAGE_TYPES = tuple(get_args(m.model_fields["type"].annotation)[0] for m in get_args(get_args(Stage)[0]))
@@ -209,9 +254,33 @@ class Recipe(Spec):
     stages: list[Stage] = Field(min_length=1)
     output: OutputSpec = OutputSpec()
 
+    @model_validator(mode="after")
+    def _synthesis_last(self) -> Recipe:
+        configs: list[str] = []
+        for i, stage in enumerate(self.stages):
+            if isinstance(stage, SynthesizeStage):
+                if stage.input is not None and stage.input not in configs:
+                    raise ValueError(f"stages.{i}.input: no earlier synthesize stage writes config "
+                                     f"{stage.input!r} (earlier: {', '.join(configs) or 'none'})")
+                config = stage.config or synth_record_type(stage.task)
+                if config in configs:
+                    raise ValueError(f"stages.{i}.config: {config!r} is written by an earlier stage: "
+                                     "give this one its own config")
+                configs.append(config)
+            elif configs:
+                raise ValueError(f"stages.{i}: document stages come before the synthesize stages "
+                                 "(dedup synthetic rows with a recipe whose input is their JSONL or Parquet)")
+        return self
+
     def content_hash(self) -> str:
         """sha256 of the recipe's canonical JSON."""
         return sha256_json(self.model_dump(mode="json"))
+
+
+def synth_record_type(task: str) -> str:
+    from transforms.synth.tasks import TASKS
+
+    return TASKS[task].record_type
 
 
 def sha256_json(data: Any) -> str:
@@ -272,11 +341,22 @@ def _resolve_paths(data: dict, base: Path) -> None:
         if isinstance(paths, list):
             data["input"]["paths"] = [_absolute(p, base) for p in paths]
     for stage in data.get("stages") or []:
-        if isinstance(stage, dict) and isinstance(stage.get("model"), str):
+        if isinstance(stage, dict) and isinstance(stage.get("model"), str) and _is_path(stage["model"], base):
             stage["model"] = _absolute(stage["model"], base)
+        if isinstance(stage, dict) and isinstance(stage.get("seeds"), str):
+            stage["seeds"] = _absolute(stage["seeds"], base)
         for bench in stage.get("benchmarks") or [] if isinstance(stage, dict) else []:
             if isinstance(bench, dict) and isinstance(bench.get("path"), str):
                 bench["path"] = _absolute(bench["path"], base)
+
+
+def _is_path(model: str, base: Path) -> bool:
+    """A model file or folder, not a built-in name or a Hub id (org/name) that is no local path."""
+    from transforms.synth.models import BUILTIN
+
+    if model in BUILTIN:
+        return False
+    return (base / model).exists() or model.startswith((".", "/", "~")) or model.count("/") != 1
 
 
 def _absolute(path, base: Path):

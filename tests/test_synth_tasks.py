@@ -47,6 +47,8 @@ def test_doc_qa_keeps_only_answers_the_passage_supports():
     assert task.parse({"text": PASSAGE}, grounded).row["support"] == 1.0
     assert task.parse({"text": PASSAGE}, invented).reason == "unsupported_answer"
     assert support("the of and", PASSAGE) == 0.0  # no content words: nothing supported
+    echo = json.dumps({"question": "The lighthouse keeper", "answer": "the Lighthouse keeper."})
+    assert task.parse({"text": PASSAGE}, echo).reason == "answer_in_question"
     assert task.parse({"text": PASSAGE}, '{"question": "Why?"').reason == "unparsable"
     assert task.parse({"text": PASSAGE}, '{"question": "Why?", "answer": 3}').reason == "schema_mismatch"
     assert "Passage:\nThe lighthouse" in task.messages({"text": PASSAGE})[0]["content"]
@@ -135,6 +137,7 @@ def test_task_rows_fit_their_arrow_schema_with_provenance():
     from schemas.synthetic import SCHEMAS
 
     provenance = {
+        "id": "qa:d1:0",
         "source_id": "d1",
         "sample": 0,
         "task": "t",

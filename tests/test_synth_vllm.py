@@ -24,13 +24,6 @@ PROVENANCE = {"source_id", "sample", "task", "model", "model_revision", "samplin
 SAMPLING = Sampling(n=2, seed=3, temperature=0.9, max_tokens=400)
 
 
-@pytest.fixture(scope="session")
-def backend_spec(tiny_model) -> dict:
-    spec = {"kind": "vllm", "model": str(tiny_model), "max_model_len": 2048}
-    shared_backend(spec).llm  # noqa: B018 (start the engine once for the session)
-    return spec
-
-
 def documents(copies: int = 1) -> list[dict]:
     pages = [p for p in PAGES if p["kind"] in ("article", "boilerplate")]
     return [

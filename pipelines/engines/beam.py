@@ -146,35 +146,41 @@ def pipeline_options(runner: str = "DirectRunner", extra: Iterable[str] = ()) ->
     return PipelineOptions([f"--runner={runner}", *extra])
 
 
-def run_synthesis(
-    records: list[dict],
-    backend: dict,
-    task: Task,
-    sampling: Sampling,
-    cache_path: str,
-    out_dir: Path,
-    chunk_size: int = 512,
-    runner: str = "DirectRunner",
-    extra_options: Iterable[str] = (),
-) -> dict[str, int]:
-    """Generate `task` over records on Beam; rows and rejects as JSONL in `out_dir`; returns the counters."""
+class ToRecord:
+    """An input line (JSON) as the record a task prompts with: the fields it reads, renamed as asked."""
+
+    def __init__(self, fields: dict[str, str], keep: tuple[str, ...]):
+        self.fields, self.keep = fields, keep
+
+    def __call__(self, line: str) -> dict:
+        data = json.loads(line)
+        record = {"id": data["id"], **{k: data.get(k) for k in self.keep}}
+        return record | {task_field: data.get(source) for task_field, source in self.fields.items()}
+
+
+def run_synthesis(source: list[dict] | str, backend: dict, task: Task, sampling: Sampling, cache_path: str,
+                  out_dir: Path, chunk_size: int = 512, runner: str = "DirectRunner",
+                  extra_options: Iterable[str] = (), to_record: ToRecord | None = None) -> dict[str, int]:
+    """Generate `task` over records (a list, or JSONL files by glob, streamed) on Beam; rows and rejects
+    as JSONL in `out_dir`; returns the counters."""
     out_dir.mkdir(parents=True, exist_ok=True)
     with beam.Pipeline(options=pipeline_options(runner, extra_options)) as p:
-        rows, rejected = generate(
-            p | "Records" >> beam.Create(records), backend, task, sampling, cache_path, chunk_size
-        )
+        if isinstance(source, str):  # compression by suffix: datatrove's .jsonl.zst caches stream too
+            lines = p | "Read" >> beam.io.ReadFromText(source)
+            records = lines | "Records" >> beam.Map(to_record or json.loads)
+        else:
+            records = p | "Records" >> beam.Create(source)
+        rows, rejected = generate(records, backend, task, sampling, cache_path, chunk_size)
         for name, pcoll in (("rows", rows), (REJECTED, rejected)):
-            (
-                pcoll
-                | f"Encode {name}" >> beam.Map(lambda r: json.dumps(r, ensure_ascii=False, sort_keys=True))
-                | f"Write {name}"
-                >> beam.io.WriteToText(
-                    str(out_dir / name), file_name_suffix=".jsonl", shard_name_template="-SS-of-NN"
-                )
-            )
-    result = p.result
-    counters = result.metrics().query()["counters"]
+            (pcoll | f"Encode {name}" >> beam.Map(_dumps)
+             | f"Write {name}" >> beam.io.WriteToText(str(out_dir / name), file_name_suffix=".jsonl",
+                                                      shard_name_template="-SS-of-NN"))
+    counters = p.result.metrics().query()["counters"]
     return {c.key.metric.name: c.committed for c in counters if c.key.metric.namespace == NAMESPACE}
+
+
+def _dumps(row: dict) -> str:
+    return json.dumps(row, ensure_ascii=False, sort_keys=True)
 
 
 def read_jsonl(folder: Path, name: str) -> list[dict]:

@@ -68,6 +68,27 @@ cluster and whether it was kept are in the side table named below.
 """
 
 
+def _synthetic_section(manifest: dict) -> str:
+    stages = [s for s in manifest["stages"] if "synth" in s]
+    if not stages:
+        return ""
+    rows = "\n".join(
+        f"| `{s['synth']['config']}` | {s['synth']['task']} | {s['out']:,} | {s['synth']['model']} "
+        f"(`{s['synth']['model_revision']}`) | `{s['synth']['template_sha256']}` | "
+        f"n={s['synth']['sampling']['n']}, seed={s['synth']['sampling']['seed']}, "
+        f"temperature={s['synth']['sampling']['temperature']} |" for s in stages)
+    return f"""
+## Synthetic data
+
+Each row also carries its provenance: source record, sample, model and revision, sampling parameters,
+template hash and seed. `load_dataset(path, "<config>")` loads one record type.
+
+| config | task | rows | model (revision) | template | sampling |
+|---|---|---:|---|---|---|
+{rows}
+"""
+
+
 def render_card(manifest: dict) -> str:
     recipe = manifest["recipe"]
     splits = sorted(manifest["splits"])
@@ -82,6 +103,9 @@ def render_card(manifest: dict) -> str:
         ],
         "tags": ["pipelines", "web"],
     }
+    for name, config in manifest.get("configs", {}).items():
+        header["configs"].append({"config_name": name,
+                                  "data_files": [{"split": splits[0], "path": config["path"]}]})
     languages = [s["languages"] for s in recipe["stages"] if s["type"] == "langid"]
     if languages:
         header["language"] = languages[-1]
@@ -103,7 +127,7 @@ def render_card(manifest: dict) -> str:
 {funnel_markdown(manifest)}
 
 ![Documents kept and dropped per stage](funnel.png)
-{_scores_section(manifest)}{_dedup_section(manifest)}{_decontam_section(manifest)}
+{_scores_section(manifest)}{_synthetic_section(manifest)}{_dedup_section(manifest)}{_decontam_section(manifest)}
 ## Lineage
 
 - Parent version: {parent}

@@ -50,6 +50,8 @@ Reply with a JSON object with the keys "question" and "answer"."""
         self.min_support = min_support
 
     def check(self, record: dict, value: dict) -> Parsed:
+        if support(value["answer"], value["question"]) == 1.0:  # the answer only repeats the question
+            return Parsed(None, "answer_in_question")
         score = support(value["answer"], record["text"])
         if score < self.min_support:
             return Parsed(None, "unsupported_answer")
