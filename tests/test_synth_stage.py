@@ -141,3 +141,23 @@ def test_document_stages_come_first(tmp_path, monkeypatch, tiny_model):
     (tmp_path / "bad.yaml").write_text(yaml.safe_dump(data))
     with pytest.raises(RecipeError, match="stages.4: document stages come before the synthesize stages"):
         plan_build(str(tmp_path / "bad.yaml"), [], tmp_path / "out")
+
+
+def test_preference_stage_counts_every_prompt(tmp_path, tiny_model, backend_spec):
+    data = yaml.safe_load(write_recipe(tmp_path, tiny_model).read_text())
+    data["stages"][3] = {
+        "type": "synthesize",
+        "task": "preference",
+        "input": "qa",
+        "fields": {"prompt": "question"},
+        "model": str(tiny_model),
+        "sampling": {"n": 3, "seed": 1, "max_tokens": 300},
+    }
+    (tmp_path / "pref.yaml").write_text(yaml.safe_dump(data))
+    result, _ = build(tmp_path / "state", tmp_path / "out", recipe=str(tmp_path / "pref.yaml"))
+    manifest = json.loads((Path(result["path"]) / "manifest.json").read_text())
+    qa, preference = manifest["stages"][-2:]
+    assert preference["in"] == qa["out"]  # one prompt per question
+    assert preference["in"] == preference["out"] + sum(preference["dropped"].values())
+    assert "unaccounted" not in preference["dropped"]
+    assert manifest["configs"]["preference"]["rows"] == preference["out"]

@@ -199,3 +199,27 @@ def test_bad_model_and_schema_are_one_line_errors(tmp_path):
     with pytest.raises(PipelinesError) as info:
         check_schema({"type": "object", "properties": {"score": {"type": "integr"}}})
     assert "not valid JSON Schema at properties/score/type" in str(info.value) and "\n" not in str(info.value)
+
+
+def test_preference_pairs_the_best_and_worst_judged_of_n_responses(backend_spec, tmp_path):
+    from transforms.synth.tasks import Preference
+
+    prompts = [{"id": f"p{i}", "prompt": f"Describe a lighthouse number {i}."} for i in range(12)]
+    sampling = Sampling(n=4, seed=9, temperature=1.0, max_tokens=300)
+    counts = run_synthesis(
+        prompts, backend_spec, Preference(), sampling, str(tmp_path / "cache.db"), tmp_path / "out"
+    )
+    pairs, rejected = read_jsonl(tmp_path / "out", "rows"), read_jsonl(tmp_path / "out", "rejected")
+    assert counts["records"] == 12 and counts["judge_records"] == 12 * 4 - sum(
+        v
+        for k, v in counts.items()
+        if k.startswith("rejected_") and k not in ("rejected_all_scores_equal", "rejected_too_few_judged")
+    )
+    # Random weights tend to give every response of a prompt the same score: then there is no pair, and
+    # that is counted (the choice of best and worst itself is tested in test_synth_tasks.py).
+    lost = [r for r in rejected if r["reason"] in ("all_scores_equal", "too_few_judged")]
+    assert len(pairs) + len(lost) == len({r["source_id"] for r in pairs + lost}) <= len(prompts)
+    assert counts.get("rejected_all_scores_equal", 0) == sum(r["reason"] == "all_scores_equal" for r in lost)
+    for pair in pairs:
+        assert pair["chosen_score"] > pair["rejected_score"] and pair["chosen"] != pair["rejected"]
+        assert pair["task"] == "preference" and pair["source_id"] in {p["id"] for p in prompts}

@@ -8,18 +8,22 @@ by default the DirectRunner, named so that Beam never tries to download Prism.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from collections.abc import Iterable
 from pathlib import Path
 
-import apache_beam as beam
-from apache_beam.metrics import Metrics
-from apache_beam.options.pipeline_options import PipelineOptions
+from pipelines.engines.quiet import quiet_root_logger
+
+with quiet_root_logger():  # Beam warns through the root logger on import, which reconfigures logging
+    import apache_beam as beam
+    from apache_beam.metrics import Metrics
+    from apache_beam.options.pipeline_options import PipelineOptions
 
 from transforms.synth.backends import OpenAIBackend, VLLMBackend, check_schema
 from transforms.synth.cache import GenerationCache
 from transforms.synth.sampling import Sampling, completion_key
-from transforms.synth.tasks import Task
+from transforms.synth.tasks import Preference, Task
 
 REJECTED = "rejected"
 NAMESPACE = "synth"
@@ -38,9 +42,10 @@ def shared_backend(spec: dict):
 class GenerateFn(beam.DoFn):
     """Prompts a chunk of records at once; emits the task's rows, and each rejected record with its reason."""
 
-    def __init__(self, backend: dict, task: Task, sampling: Sampling, cache_path: str):
+    def __init__(self, backend: dict, task: Task, sampling: Sampling, cache_path: str, prefix: str = ""):
         check_schema(task.schema)
         self.backend_spec, self.task, self.sampling, self.cache_path = backend, task, sampling, cache_path
+        self.prefix = prefix  # of the counters: a second generation step counts apart
 
     def setup(self):
         self.backend = shared_backend(self.backend_spec)
@@ -50,7 +55,7 @@ class GenerateFn(beam.DoFn):
         self.cache.close()
 
     def _count(self, name: str, value: int = 1) -> None:
-        Metrics.counter(NAMESPACE, name).inc(value)
+        Metrics.counter(NAMESPACE, self.prefix + name).inc(value)
 
     def process(self, chunk: list[dict]):
         backend, sampling, schema = self.backend, self.sampling, self.task.schema
@@ -129,16 +134,72 @@ class GenerateFn(beam.DoFn):
         )
 
 
-def generate(records, backend: dict, task: Task, sampling: Sampling, cache_path: str, chunk_size: int = 512):
+def generate(records, backend: dict, task: Task, sampling: Sampling, cache_path: str, chunk_size: int = 512,
+             prefix: str = ""):
     """The rows and rejects of `task` over a PCollection of records, in chunks of `chunk_size` prompts."""
     # min = max: every generate call gets a full chunk but the last, not BatchElements' small start.
     batches = records | f"Chunk {task.name}" >> beam.BatchElements(
         min_batch_size=chunk_size, max_batch_size=chunk_size
     )
     outputs = batches | f"Generate {task.name}" >> beam.ParDo(
-        GenerateFn(backend, task, sampling, cache_path)
+        GenerateFn(backend, task, sampling, cache_path, prefix)
     ).with_outputs(REJECTED, main="rows")
     return outputs.rows, outputs[REJECTED]
+
+
+class ToJudge:
+    """A sampled response as the record a judge rates, keyed back to its prompt's record."""
+
+    def __call__(self, row: dict) -> dict:
+        return {"id": f"{row['source_id']}#{row['sample']}", "prompt": row["prompt"],
+                "response": row["response"]}
+
+
+class PickPair(beam.DoFn):
+    """The best- and worst-judged responses of one prompt as a chosen/rejected pair, or why there is none."""
+
+    def __init__(self, task: Preference, sampling: Sampling):
+        self.task, self.sampling = task, sampling
+
+    def process(self, element):
+        prompt_id, verdicts = element
+        verdicts = sorted(verdicts, key=lambda v: v["response_sample"])
+        parsed = self.task.pick(verdicts[0]["prompt"], [(v["response"], v["score"]) for v in verdicts])
+        if parsed.row is None:
+            Metrics.counter(NAMESPACE, f"rejected_{parsed.reason}").inc()
+            yield beam.pvalue.TaggedOutput(REJECTED, {"source_id": prompt_id, "sample": None,
+                                                      "reason": parsed.reason})
+            return
+        Metrics.counter(NAMESPACE, "pairs").inc()
+        # The pair's provenance: how its responses were sampled, by which model.
+        yield parsed.row | {"source_id": prompt_id, "sample": 0, "task": self.task.name,
+                            "model": verdicts[0]["model"], "model_revision": verdicts[0]["model_revision"],
+                            "sampling": json.dumps(self.sampling.as_dict(), sort_keys=True),
+                            "template_sha256": self.task.template_sha256, "seed": self.sampling.seed}
+
+
+def preference_pairs(records, backend: dict, task: Preference, sampling: Sampling, cache_path: str,
+                     chunk_size: int = 512):
+    """n responses per prompt, each judged (n=1), grouped back by prompt into chosen/rejected pairs."""
+    responses, rejected = generate(records, backend, task.respond, sampling, cache_path, chunk_size)
+    judge_sampling = dataclasses.replace(sampling, n=1)
+    verdicts, unjudged = generate(responses | "To judge" >> beam.Map(ToJudge()), backend, task.judge,
+                                  judge_sampling, cache_path, chunk_size, prefix="judge_")
+    verdicts = verdicts | "Carry" >> beam.Map(_carry)
+    grouped = verdicts | "By prompt" >> beam.GroupBy(_prompt_id)
+    pairs = grouped | "Pick" >> beam.ParDo(PickPair(task, sampling)).with_outputs(REJECTED, main="pairs")
+    lost = (rejected, unjudged, pairs[REJECTED]) | "Rejects" >> beam.Flatten()
+    return pairs.pairs, lost
+
+
+def _prompt_id(verdict: dict) -> str:
+    return verdict["prompt_id"]
+
+
+def _carry(verdict: dict) -> dict:
+    """A judge's row with the response it judged: its prompt and its sample."""
+    prompt_id, _, sample = verdict["source_id"].rpartition("#")
+    return verdict | {"prompt_id": prompt_id, "response_sample": int(sample)}
 
 
 def pipeline_options(runner: str = "DirectRunner", extra: Iterable[str] = ()) -> PipelineOptions:
@@ -170,7 +231,8 @@ def run_synthesis(source: list[dict] | str, backend: dict, task: Task, sampling:
             records = lines | "Records" >> beam.Map(to_record or json.loads)
         else:
             records = p | "Records" >> beam.Create(source)
-        rows, rejected = generate(records, backend, task, sampling, cache_path, chunk_size)
+        make = preference_pairs if isinstance(task, Preference) else generate
+        rows, rejected = make(records, backend, task, sampling, cache_path, chunk_size)
         for name, pcoll in (("rows", rows), (REJECTED, rejected)):
             (pcoll | f"Encode {name}" >> beam.Map(_dumps)
              | f"Write {name}" >> beam.io.WriteToText(str(out_dir / name), file_name_suffix=".jsonl",
