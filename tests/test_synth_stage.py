@@ -161,3 +161,34 @@ def test_preference_stage_counts_every_prompt(tmp_path, tiny_model, backend_spec
     assert preference["in"] == preference["out"] + sum(preference["dropped"].values())
     assert "unaccounted" not in preference["dropped"]
     assert manifest["configs"]["preference"]["rows"] == preference["out"]
+
+
+def test_self_instruct_stage_from_a_seed_file(tmp_path, tiny_model, backend_spec):
+    seeds = [
+        {"instruction": t}
+        for t in (
+            "Write a haiku about the harbour.",
+            "List three uses of a lamp.",
+            "Explain why the tide comes in twice a day.",
+        )
+    ]
+    (tmp_path / "seeds.jsonl").write_text("".join(json.dumps(s) + "\n" for s in seeds))
+    data = yaml.safe_load(write_recipe(tmp_path, tiny_model).read_text())
+    data["stages"][2:] = [
+        {
+            "type": "synthesize",
+            "task": "self_instruct",
+            "seeds": "seeds.jsonl",
+            "count": 20,
+            "model": str(tiny_model),
+            "sampling": {"seed": 2, "max_tokens": 400},
+        }
+    ]
+    (tmp_path / "si.yaml").write_text(yaml.safe_dump(data))
+    result, _ = build(tmp_path / "state", tmp_path / "out", recipe=str(tmp_path / "si.yaml"))
+    path = Path(result["path"])
+    stage = json.loads((path / "manifest.json").read_text())["stages"][-1]
+    rows = pq.read_table(path / "data" / "instruction").to_pylist()
+    assert stage["in"] == 20 == stage["out"] + sum(stage["dropped"].values()) and len(rows) == stage["out"]
+    assert [r["source_id"] for r in rows] == sorted(r["source_id"] for r in rows)
+    assert all(r["instruction"] and r["response"] for r in rows)
