@@ -23,15 +23,7 @@ def config_name(spec: SynthesizeStage) -> str:
 
 
 def sampling(spec: SynthesizeStage) -> Sampling:
-    s = spec.sampling
-    return Sampling(
-        n=s.n,
-        seed=s.seed,
-        temperature=s.temperature,
-        top_p=s.top_p,
-        max_tokens=s.max_tokens,
-        stop=tuple(s.stop),
-    )
+    return Sampling(**spec.sampling.model_dump() | {"stop": tuple(spec.sampling.stop)})
 
 
 def make_task(spec: SynthesizeStage) -> Task:

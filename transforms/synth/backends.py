@@ -105,15 +105,7 @@ class VLLMBackend:
         from vllm.sampling_params import StructuredOutputsParams
 
         structured = StructuredOutputsParams(json=schema) if schema else None
-        return SamplingParams(
-            n=sampling.n,
-            seed=sampling.seed,
-            temperature=sampling.temperature,
-            top_p=sampling.top_p,
-            max_tokens=sampling.max_tokens,
-            stop=list(sampling.stop) or None,
-            structured_outputs=structured,
-        )
+        return SamplingParams(**sampling.as_dict(), structured_outputs=structured)
 
     def generate(self, prompts: list[str], sampling: Sampling, schema: dict | None) -> list[list[Completion]]:
         if not prompts:
