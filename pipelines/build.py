@@ -101,7 +101,9 @@ def plan_build(recipe_ref: str, overrides: list[str] = (), out: Path | None = No
         fingerprint = sha256_json({"stage": spec.type, "params": spec.model_dump(mode="json"),
                                    "files_sha256": [hashes.sha256(Path(f)) for f in stage_files(spec)],
                                    "parent": fingerprint, "code": STAGES[spec.type].code_version()})
-        stages.append(StagePlan(spec.type, fingerprint))
+        # Synthesize stages are told apart by the config they write: synthesize-qa, synthesize-critique.
+        name = f"synthesize-{synthesis.config_name(spec)}" if isinstance(spec, SynthesizeStage) else spec.type
+        stages.append(StagePlan(name, fingerprint))
     hashes.save()
 
     # The executor changes how the work is spread, not what it makes: it is not part of the build.
