@@ -211,9 +211,9 @@ def _synthesize(plan: BuildPlan, index: int, spec: SynthesizeStage, work: Path) 
     else:
         producer = next(i for i, s in enumerate(specs, 1)
                         if isinstance(s, SynthesizeStage) and synthesis.config_name(s) == spec.input)
-        source, keep = str(plan.cache_dir / plan.stages[producer].fingerprint / synthesis.ROWS), ()
-    task = synthesis.TASKS[spec.task]
-    return synthesis.run_synthesize(spec, source, spec.fields, keep or task.inputs, work)
+        source = str(plan.cache_dir / plan.stages[producer].fingerprint / synthesis.ROWS)
+        keep = synthesis.TASKS[spec.task].inputs
+    return synthesis.run_synthesize(spec, source, spec.fields, keep, work)
 
 
 def _last_document_stage(plan: BuildPlan) -> int:

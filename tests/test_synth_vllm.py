@@ -169,8 +169,11 @@ def test_prompts_longer_than_the_context_are_counted_and_skipped(backend_spec, t
         tmp_path / "out",
     )
     rejected = read_jsonl(tmp_path / "out", "rejected")
-    assert [r["source_id"] for r in rejected if r["reason"] == "prompt_too_long"] == ["huge"]
-    assert counts["rejected_prompt_too_long"] == 1
+    too_long = sorted((r["source_id"], r["sample"]) for r in rejected if r["reason"] == "prompt_too_long")
+    assert too_long == [("huge", s) for s in range(SAMPLING.n)]  # each sample counted, none generated
+    assert counts["rejected_prompt_too_long"] == SAMPLING.n
+    rows = read_jsonl(tmp_path / "out", "rows")
+    assert len(rows) + len(rejected) == len(records) * SAMPLING.n  # the funnel adds up
 
 
 def test_critique_scores_with_a_threshold(backend_spec, tmp_path):

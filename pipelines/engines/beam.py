@@ -73,19 +73,18 @@ class GenerateFn(beam.DoFn):
             for p in prompts
         ]
         cached = self.cache.get([k for ks, fit in zip(keys, fits, strict=True) if fit for k in ks])
-        # Prompts to generate: those not (wholly) cached, each distinct prompt once.
-        missing = list(
-            {
-                keys[i][0]: i
-                for i, (ks, fit) in reversed(list(enumerate(zip(keys, fits, strict=True))))
-                if fit and not all(k in cached for k in ks)
-            }.values()
-        )[::-1]
+        # Prompts to generate: those that fit and are not wholly cached, each distinct prompt once.
+        missing, seen, hits = [], set(), 0
+        for i, (ks, fit) in enumerate(zip(keys, fits, strict=True)):
+            if not fit:
+                continue
+            if all(k in cached for k in ks):
+                hits += 1
+            elif ks[0] not in seen:
+                seen.add(ks[0])
+                missing.append(i)
         self._count("records", len(chunk))
-        self._count(
-            "cached_prompts",
-            sum(1 for ks, fit in zip(keys, fits, strict=True) if fit and all(k in cached for k in ks)),
-        )
+        self._count("cached_prompts", hits)
         if missing:
             generated = backend.generate([prompts[i] for i in missing], sampling, schema)
             fresh = [
@@ -97,12 +96,9 @@ class GenerateFn(beam.DoFn):
             cached.update(fresh)
             self._count("generated_prompts", len(missing))
         for record, ks, fit in zip(chunk, keys, fits, strict=True):
-            if not fit:
-                yield self._reject(record, "prompt_too_long")
-                continue
-            for sample, key in enumerate(ks):
-                completion = cached[key]
-                if completion.finish_reason == "prompt_too_long":
+            for sample, key in enumerate(ks):  # every sample counted: the funnel's unit is the sample
+                completion = cached[key] if fit else None
+                if completion is None or completion.finish_reason == "prompt_too_long":
                     yield self._reject(record, "prompt_too_long", sample)
                     continue
                 if completion.finish_reason == "length":
