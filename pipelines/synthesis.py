@@ -9,6 +9,7 @@ from pathlib import Path
 from pipelines import settings
 from pipelines.errors import PipelinesError
 from pipelines.recipe import SynthesizeStage
+from transforms.synth.backends import check_model as check_model_folder
 from transforms.synth.backends import check_schema
 from transforms.synth.models import BUILTIN, builtin_gguf, resolve_model
 from transforms.synth.sampling import Sampling
@@ -72,12 +73,8 @@ def check_model(spec: SynthesizeStage) -> None:
         return
     if spec.model in BUILTIN:
         builtin_gguf(spec.model)
-        return
-    path = Path(spec.model)
-    if path.exists() and not (path / "config.json").is_file():
-        raise PipelinesError(f"synthesize: {spec.model} is not a model folder (no config.json)")
-    if not path.exists() and spec.model.count("/") != 1:
-        raise PipelinesError(f"synthesize: model folder {spec.model} does not exist")
+    else:
+        check_model_folder(spec.model)
 
 
 def model_files(spec: SynthesizeStage) -> list[str]:

@@ -64,10 +64,7 @@ class VLLMBackend:
         **engine_args,
     ):
         path = Path(model)
-        if not path.is_dir() and not _hub_id(model):
-            raise PipelinesError(f"synth: model folder {model} does not exist")
-        if path.is_dir() and not (path / "config.json").is_file():
-            raise PipelinesError(f"synth: {model} is not a model folder (no config.json)")
+        check_model(model)
         self.model = str(path.resolve()) if path.is_dir() else model
         self.model_id = path.name if path.is_dir() else model
         self.revision = weights_hash(path) if path.is_dir() else engine_args.get("revision") or "main"
@@ -117,6 +114,15 @@ class VLLMBackend:
             [Completion(c.text, c.finish_reason or "stop", len(c.token_ids)) for c in out.outputs]
             for out in outputs
         ]
+
+
+def check_model(model: str) -> None:
+    """A model folder with a config.json, or a Hub id (org/name); else a one-line error."""
+    path = Path(model)
+    if not path.is_dir() and not _hub_id(model):
+        raise PipelinesError(f"synth: model folder {model} does not exist")
+    if path.is_dir() and not (path / "config.json").is_file():
+        raise PipelinesError(f"synth: {model} is not a model folder (no config.json)")
 
 
 def _hub_id(model: str) -> bool:
