@@ -105,7 +105,7 @@ def run_raw(recipe: str, data: Path, work: Path, model: Path) -> float:
     from datatrove.pipeline.readers import WarcReader
     from datatrove.pipeline.writers import ParquetWriter
 
-    from pipelines.engines.datatrove import QuietLocalExecutor
+    from pipelines.engines.executors import QuietLocalExecutor
 
     steps = [WarcReader(str(data), glob_pattern="*.warc.gz"), *raw_steps(recipe, model),
              ParquetWriter(str(work / "out"))]

@@ -16,6 +16,7 @@ BENCHES = [
     ["dedup.py"],
     ["decontam.py"],
     ["synth.py"],
+    ["upload.py"],
 ]
 
 if __name__ == "__main__":

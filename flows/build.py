@@ -11,7 +11,8 @@ from prefect.client.orchestration import get_client
 from prefect.runtime import flow_run
 
 from pipelines.build import BuildPlan, ProgressFn, plan_build, run_stage, write_version
-from pipelines.recipe import load_recipe
+from pipelines.errors import PipelinesError, TransientError
+from pipelines.recipe import SynthesizeStage, load_recipe
 from pipelines.settings import default_out_dir
 from pipelines.store import DatasetStore
 
@@ -44,10 +45,35 @@ def write_task(plan: BuildPlan, results: list[dict], started_at: datetime) -> st
     return str(write_version(plan, results, started_at))
 
 
+# The stages that can fail transiently: reading inputs (they may be remote) and model servers.
+TRANSIENT = (SynthesizeStage,)
+
+
 def _retries(plan: BuildPlan, index: int) -> dict:
-    """Stages that can fail transiently (a model server) retry with backoff, as the recipe says."""
-    retries = getattr(plan.recipe.stages[index - 1], "retries", 0) if index else 0
-    return {"retries": retries, "retry_delay_seconds": [10 * 2**k for k in range(retries)]} if retries else {}
+    """Prefect retries with backoff, as the recipe says, for the stages that can fail transiently."""
+    policy = plan.recipe.retries
+    spec = plan.recipe.stages[index - 1] if index else None
+    if spec is not None and not isinstance(spec, TRANSIENT):
+        return {}
+    attempts = policy.attempts if getattr(spec, "retries", None) is None else spec.retries
+    if not attempts:
+        return {}
+    return {"retries": attempts,
+            "retry_delay_seconds": [policy.delay_seconds * policy.backoff**k for k in range(attempts)],
+            "retry_jitter_factor": policy.jitter or None, "retry_condition_fn": _may_pass}
+
+
+def _may_pass(task, task_run, state) -> bool:
+    """Retry anything but a user's mistake: a bad recipe fails the same way every time."""
+    try:
+        state.result()
+    except TransientError:
+        return True
+    except PipelinesError:
+        return False
+    except Exception:  # noqa: BLE001 (an engine's own error: a crashed worker, a full disk)
+        return True
+    return True
 
 
 @flow(name="build-dataset", flow_run_name=_run_name)

@@ -98,7 +98,9 @@ def plan_build(recipe_ref: str, overrides: list[str] = (), out: Path | None = No
     stages = [StagePlan("read", fingerprint)]
     for spec in recipe.stages:
         # A model retrained or a benchmark edited in place is another stage: content counts.
-        fingerprint = sha256_json({"stage": spec.type, "params": spec.model_dump(mode="json"),
+        # Retries change how failures are met, not what a stage makes: not part of the fingerprint.
+        params = spec.model_dump(mode="json", exclude={"retries"})
+        fingerprint = sha256_json({"stage": spec.type, "params": params,
                                    "files_sha256": [hashes.sha256(Path(f)) for f in stage_files(spec)],
                                    "parent": fingerprint, "code": STAGES[spec.type].code_version()})
         # Synthesize stages are told apart by the config they write: synthesize-qa, synthesize-critique.
@@ -106,8 +108,10 @@ def plan_build(recipe_ref: str, overrides: list[str] = (), out: Path | None = No
         stages.append(StagePlan(name, fingerprint))
     hashes.save()
 
-    # The executor changes how the work is spread, not what it makes: it is not part of the build.
-    recipe_data = recipe.model_dump(mode="json", exclude={"executor": True, "input": {"paths"}})
+    # The executor and the retries change how the work is spread and failures met, not what is made:
+    # they are not part of the build.
+    recipe_data = recipe.model_dump(mode="json", exclude={
+        "executor": True, "retries": True, "input": {"paths"}, "stages": {"__all__": {"retries"}}})
     build_fp = sha256_json({"recipe": recipe_data, "last_stage": fingerprint,
                             "writer": writer_code_version()})
     store = DatasetStore(out or settings.default_out_dir(), recipe.name)
@@ -175,7 +179,7 @@ def run_stage(plan: BuildPlan, index: int, progress: ProgressFn | None = None) -
 
         def run(steps: list, logging_dir: Path, tasks: int | None = None) -> list[dict]:
             report = (lambda done, total: progress(index, done, total)) if progress else None
-            return dt.run_pipeline(steps, logging_dir, tasks or executor.tasks, executor.workers, report)
+            return dt.run_pipeline(steps, logging_dir, tasks or executor.tasks, executor, report)
 
         previous = plan.cache_dir / plan.stages[index - 1].fingerprint / "data" if index else None
         spec = plan.recipe.stages[index - 1] if index else None
@@ -259,7 +263,8 @@ def write_version(plan: BuildPlan, results: list[dict], started_at: datetime) ->
         schema, rows = DOCUMENT_SCHEMA, (document_row(doc.id, doc.text, doc.metadata) for doc in docs)
     with plan.store.stage_version(plan.version) as folder:
         shards = write_split(rows, schema, folder / "data", recipe.output.split,
-                             recipe.output.max_rows_per_shard, recipe.output.compression)
+                             recipe.output.max_rows_per_shard, recipe.output.compression,
+                             recipe.output.max_shard_bytes)
         n_rows = sum(_parquet_rows(s) for s in shards)
         side_tables = _copy_cluster_tables(plan, results, folder)
         configs = _write_synthetic_configs(plan, results, folder)
@@ -310,7 +315,8 @@ def _write_synthetic_configs(plan: BuildPlan, results: list[dict], folder: Path)
         with open(rows_path) as f:
             rows = (json.loads(line) for line in f)
             shards = write_split(rows, SCHEMAS[synth["record_type"]], folder / "data" / synth["config"],
-                                 output.split, output.max_rows_per_shard, output.compression)
+                                 output.split, output.max_rows_per_shard, output.compression,
+                                 output.max_shard_bytes)
         configs[synth["config"]] = {"record_type": synth["record_type"], "shards": shards,
                                     "rows": sum(_parquet_rows(s) for s in shards),
                                     "path": f"data/{synth['config']}/{output.split}-*.parquet"}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import sys
 from pathlib import Path
 from typing import Annotated
@@ -29,11 +30,14 @@ def build(
     out: OutOption = None,
     set_: Annotated[list[str] | None, typer.Option(
         "--set", help="Override a recipe field: a.b=value (repeatable).")] = None,
+    executor: Annotated[str | None, typer.Option(
+        "--executor", help="Where datatrove stages run: local | ray | slurm (executor.kind).")] = None,
 ) -> None:
     """Build a dataset; print the path of the version written (or found up to date)."""
     settings.configure_environment()
     from pipelines.build import plan_build
 
+    set_ = [*(set_ or []), *([f"executor.kind={executor}"] if executor else [])]
     try:
         plan = plan_build(dataset, set_ or [], out)
         result = (
@@ -123,6 +127,101 @@ def show(
     out_console.print(f"path: {store.path(manifest['version'])}", highlight=False, soft_wrap=True)
     out_console.print(f"parent: {manifest['parent'] or '-'}   recipe hash: "
                       f"{manifest['recipe_hash'][:16]}   built: {manifest['created_at']}")
+
+
+@app.command()
+def deploy(
+    dataset: Annotated[str, typer.Argument(help="A built-in recipe name or a recipe .yaml file.")],
+    cron: Annotated[str, typer.Option("--cron", help="When to rebuild, e.g. '0 3 * * *' (03:00 daily).")],
+    timezone: Annotated[str, typer.Option("--timezone", help="IANA time zone of the schedule.")] = "UTC",
+    work_pool: Annotated[str | None, typer.Option(
+        "--work-pool", help="Register for this work pool's workers (a process pool is created if missing) "
+                            "and return; without it, this process serves the runs until stopped.")] = None,
+    out: OutOption = None,
+    set_: Annotated[list[str] | None, typer.Option(
+        "--set", help="Override a recipe field: a.b=value (repeatable).")] = None,
+) -> None:
+    """Register a Prefect deployment that rebuilds a dataset on a schedule (needs PREFECT_API_URL)."""
+    settings.configure_environment()
+    from pipelines import deploy as deployments
+
+    try:
+        spec = deployments.deploy_spec(dataset, cron, timezone, work_pool, set_ or [], out)
+        url = deployments.require_server()
+        if work_pool is None:
+            err_console.print(f"Serving {spec.full_name} ({cron} {timezone}) from {url}; Ctrl-C stops it.",
+                              highlight=False, soft_wrap=True)
+            deployments.serve(spec)
+            return
+        deployment_id = deployments.apply(spec)
+    except PipelinesError as e:
+        fail(e)
+    err_console.print(f"Deployed {spec.full_name} ({cron} {timezone}) on work pool '{work_pool}' at {url}; "
+                      f"start a worker: prefect worker start --pool {work_pool}",
+                      highlight=False, soft_wrap=True)
+    print(deployment_id)
+
+
+@app.command()
+def diff(
+    dataset: Annotated[str, typer.Argument(metavar="DATASET", help="A dataset name in the store.")],
+    old: Annotated[str, typer.Argument(metavar="V1", help="The version to compare from, e.g. v1.")],
+    new: Annotated[str, typer.Argument(metavar="V2", help="The version to compare to, e.g. v2.")],
+    out: OutOption = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object instead of tables.")] = False,
+) -> None:
+    """Show what changed between two versions: recipe, inputs, stage counts, rows by id, score shifts."""
+    from pipelines.diff import diff_versions, render_diff
+    from pipelines.store import DatasetStore
+
+    try:
+        result = diff_versions(DatasetStore(out or settings.default_out_dir(), dataset), old, new)
+    except PipelinesError as e:
+        fail(e)
+    if as_json:
+        print(json.dumps(result, indent=2, ensure_ascii=False))
+    else:
+        render_diff(result, out_console)
+
+
+@app.command()
+def publish(
+    dataset: Annotated[str, typer.Argument(help="A dataset name in the store.")],
+    repo: Annotated[str, typer.Option("--repo", help="The Hub dataset repository, ORG/NAME.")],
+    version: Annotated[str | None, typer.Option("--version", help="Default: the latest.")] = None,
+    private: Annotated[bool, typer.Option("--private", help="Create the repository private.")] = False,
+    out: OutOption = None,
+    to_dir: Annotated[Path | None, typer.Option(
+        "--to-dir", help="Write the tree that would be uploaded into this folder; upload nothing.")] = None,
+    retries: Annotated[int, typer.Option(
+        "--retries", min=0, help="Retries of the commit after a transient failure (429, 5xx, network).")] = 3,
+) -> None:
+    """Upload a version to the Hugging Face Hub as one commit tagged with the version; print the revision."""
+    # Not settings.configure_environment(): it turns the Hub off for builds (HF_HUB_OFFLINE=1).
+    from pipelines import publish as hub
+    from pipelines.store import DatasetStore
+
+    store = DatasetStore(out or settings.default_out_dir(), dataset)
+    try:
+        manifest = store.manifest(version)
+        repo_id = hub.check_repo_id(repo)
+        name = f"{dataset} {manifest['version']}"
+        if to_dir is not None:
+            tree = hub.hub_tree(store, manifest, repo_id)
+            hub.check_card(tree["README.md"])
+            folder = hub.write_tree(tree, to_dir)
+            err_console.print(f"Wrote the tree of {name} for {repo_id} to {folder} ({len(tree)} files); "
+                              "nothing was uploaded.", highlight=False, soft_wrap=True)
+            print(folder)
+            return
+        result = hub.publish(store, manifest, repo_id, private=private, retries=retries,
+                             log=lambda line: err_console.print(line, highlight=False, soft_wrap=True))
+    except PipelinesError as e:
+        fail(e)
+    err_console.print(f"Published {name} to {result.url} (tag {result.version} -> {result.revision[:12]}, "
+                      f"{result.files} files, {len(result.deleted)} stale files deleted)",
+                      highlight=False, soft_wrap=True)
+    print(result.revision)
 
 
 def main() -> None:

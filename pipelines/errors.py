@@ -11,3 +11,11 @@ class RecipeError(PipelinesError):
 
 class StoreError(PipelinesError):
     """A dataset or version that does not exist, or a store that cannot be written."""
+
+
+class TransientError(PipelinesError):
+    """A failure that may pass on its own (a model server down, a remote read): the stage retries."""
+
+
+class PublishError(PipelinesError):
+    """A publish that cannot start (no token, a bad repo id, a tag already there) or that the Hub refused."""

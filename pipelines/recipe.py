@@ -62,10 +62,43 @@ class InputSpec(Spec):
         return self.format in RECORD_FORMATS
 
 
+class RaySpec(Spec):
+    """datatrove's RayPipelineExecutor on a running Ray cluster (`ray start --head`, then `ray start
+    --address=HEAD:PORT` on each other node). Each task is a Ray actor holding cpus_per_task CPUs and
+    cpus_per_task x mem_per_cpu_gb GB of the cluster's memory; executor.workers of them run at once.
+    Our code travels with the job; every node needs the driver's library versions, and the state
+    folder ($PIPELINES_HOME: stage cache, completion markers) on a filesystem all nodes share."""
+
+    # auto: $RAY_ADDRESS, else the cluster started on this machine; or HOST:PORT of the head's GCS
+    # (`ray start --head --port`), or ray://HOST[:10001] for a Ray Client server.
+    address: str = "auto"
+    cpus_per_task: int = Field(1, ge=1)
+    mem_per_cpu_gb: float = Field(2, gt=0)
+
+    @model_validator(mode="after")
+    def _address(self) -> RaySpec:
+        if not re.fullmatch(r"auto|ray://[^\s/]+|([^\s/:]+|\[[0-9a-fA-F:]+\]):[0-9]+", self.address):
+            raise ValueError(f"address: expected auto, HOST:PORT (the head's `ray start --head --port`) or "
+                             f"ray://HOST[:PORT] (a Ray Client server), not {self.address!r}")
+        return self
+
+
+class SlurmSpec(Spec):
+    """datatrove's SlurmPipelineExecutor: one sbatch array job per stage."""
+
+    partition: str | None = None
+    time: str = "24:00:00"
+    cpus_per_task: int = Field(1, ge=1)
+    mem_per_cpu_gb: float = Field(2, gt=0)
+    sbatch_args: dict[str, str] = {}
+
+
 class ExecutorSpec(Spec):
-    kind: Literal["local"] = "local"
+    kind: Literal["local", "ray", "slurm"] = "local"
     tasks: int = Field(4, ge=1)
-    workers: int = Field(2, ge=1)
+    workers: int = Field(2, ge=1)  # tasks at once (local processes; Ray or Slurm tasks in flight)
+    ray: RaySpec = RaySpec()
+    slurm: SlurmSpec = SlurmSpec()
 
 
 class ExtractStage(Spec):
@@ -179,7 +212,7 @@ class SynthesizeStage(Spec):
     chunk_size: int = Field(512, ge=1)  # prompts per generate call
     seeds: str | None = None  # self_instruct: a JSONL or Parquet file of seed tasks ("instruction")
     count: int = Field(100, ge=1)  # self_instruct: prompts to make from the seeds
-    retries: int = Field(2, ge=0)  # of the whole stage, for transient failures (a model server)
+    retries: int | None = Field(None, ge=0)  # of the whole stage; default: the recipe's retries.attempts
     runner: str = "DirectRunner"
     beam_options: list[str] = []  # further Beam flags: Dataflow, Flink or Spark settings
 
@@ -239,9 +272,20 @@ Stage = Annotated[
 STAGE_TYPES = tuple(get_args(m.model_fields["type"].annotation)[0] for m in get_args(get_args(Stage)[0]))
 
 
+class RetrySpec(Spec):
+    """Prefect retries of the stages that can fail transiently: reading inputs, model servers."""
+
+    attempts: int = Field(2, ge=0)  # retries after the first try
+    delay_seconds: float = Field(10, ge=0)  # before the first retry
+    backoff: float = Field(2, ge=1)  # each delay is the previous one times this
+    jitter: float = Field(0.2, ge=0)  # Prefect's retry_jitter_factor: spreads retries of many runs
+
+
 class OutputSpec(Spec):
     split: str = Field("train", pattern=r"^[a-z][a-z0-9_]*$")
     max_rows_per_shard: int = Field(100_000, gt=0)
+    # Bytes of a Parquet file on disk: the Hub recommends files of at most 500 MB.
+    max_shard_bytes: int = Field(500_000_000, ge=1_000_000, le=500_000_000)
     compression: Literal["zstd", "snappy", "gzip", "none"] = "zstd"
 
 
@@ -251,6 +295,7 @@ class Recipe(Spec):
     license: str = "other"
     input: InputSpec
     executor: ExecutorSpec = ExecutorSpec()
+    retries: RetrySpec = RetrySpec()
     stages: list[Stage] = Field(min_length=1)
     output: OutputSpec = OutputSpec()
 

@@ -184,6 +184,9 @@ def run_synthesize(
             "template_sha256": task.template_sha256,
             "generated_prompts": counts.get("generated_prompts", 0),
             "cached_prompts": counts.get("cached_prompts", 0),
+            # Backends (engines) the run started: one per worker process that generated; 0 where this
+            # process already held one.
+            "backends_made": counts.get("backends_made", 0),
             **({"sample_losses": sample_losses} if sample_losses else {}),
         },
     }

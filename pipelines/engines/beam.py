@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import threading
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -27,16 +28,38 @@ from transforms.synth.tasks import Preference, Task
 
 REJECTED = "rejected"
 NAMESPACE = "synth"
+# Per process: a worker process (multi_processing, a portable runner's SDK worker) never sees the
+# launcher's entries; it makes its own from the spec its DoFn was pickled with, in setup(). Nothing
+# else of the launcher's state is read by the DoFns.
 _BACKENDS: dict[str, object] = {}
+_IN_USE: dict[str, threading.Lock] = {}  # one generate at a time per backend and process
+_MAKING = threading.Lock()
+
+
+def _backend_key(spec: dict) -> str:
+    return json.dumps(spec, sort_keys=True)
+
+
+def _shared(spec: dict) -> tuple[object, threading.Lock, bool]:
+    """The process's backend for `spec`, its lock, and whether this call made it.
+
+    An SDK worker runs bundles on several threads (multi_threading here; Dataflow's harness threads):
+    unlocked, two DoFn instances set up at once each made a backend, two engines in one process
+    (on a GPU, twice the memory).
+    """
+    key = _backend_key(spec)
+    with _MAKING:
+        made = key not in _BACKENDS
+        if made:
+            options = {k: v for k, v in spec.items() if k != "kind"}
+            _BACKENDS[key] = VLLMBackend(**options) if spec["kind"] == "vllm" else OpenAIBackend(**options)
+            _IN_USE[key] = threading.Lock()
+        return _BACKENDS[key], _IN_USE[key], made
 
 
 def shared_backend(spec: dict):
     """One backend per worker process and spec: every DoFn instance and run in it reuses the engine."""
-    key = json.dumps(spec, sort_keys=True)
-    if key not in _BACKENDS:
-        options = {k: v for k, v in spec.items() if k != "kind"}
-        _BACKENDS[key] = VLLMBackend(**options) if spec["kind"] == "vllm" else OpenAIBackend(**options)
-    return _BACKENDS[key]
+    return _shared(spec)[0]
 
 
 class GenerateFn(beam.DoFn):
@@ -48,16 +71,37 @@ class GenerateFn(beam.DoFn):
         self.prefix = prefix  # of the counters: a second generation step counts apart
 
     def setup(self):
-        self.backend = shared_backend(self.backend_spec)
-        self.cache = GenerationCache(self.cache_path)
+        # _made is counted at the first bundle (metrics need a running step): the backends a run made,
+        # one per worker process and model, each loading its own engine; 0 where the process had one.
+        self.backend, self._in_use, self._made = _shared(self.backend_spec)
 
-    def teardown(self):
+    # The cache's SQLite connection lives for one bundle. An SDK worker (the DirectRunner's
+    # multi_processing mode, Dataflow, Flink, Spark) runs a bundle on one thread of a pool, but a DoFn
+    # instance's setup(), later bundles and teardown() can each be on another thread, and sqlite3 refuses
+    # a connection used outside its own ("SQLite objects created in a thread can only be used in that
+    # same thread"): made in setup(), it failed the worker process at teardown(). Opening one costs a
+    # millisecond; a bundle is chunks of hundreds of prompts.
+    def start_bundle(self):
+        self.cache = GenerationCache(self.cache_path)
+        if self._made:
+            self._made = False
+            self._count("backends_made")
+
+    def finish_bundle(self):
         self.cache.close()
 
     def _count(self, name: str, value: int = 1) -> None:
         Metrics.counter(NAMESPACE, self.prefix + name).inc(value)
 
     def process(self, chunk: list[dict]):
+        # The engine is shared by the process's threads and does one generate call at a time (vLLM's
+        # LLM is not thread-safe; it batches within a call): a bundle on another thread waits. The
+        # chunk's outputs are emitted after the lock is released, never from under it.
+        with self._in_use:
+            outputs = list(self._generate(chunk))
+        yield from outputs
+
+    def _generate(self, chunk: list[dict]):
         backend, sampling, schema = self.backend, self.sampling, self.task.schema
         prompts, fits = [], []
         for record in chunk:
@@ -222,19 +266,31 @@ def run_synthesis(source: list[dict] | str, backend: dict, task: Task, sampling:
     as JSONL in `out_dir`; returns the counters."""
     out_dir.mkdir(parents=True, exist_ok=True)
     with beam.Pipeline(options=pipeline_options(runner, extra_options)) as p:
-        if isinstance(source, str):  # compression by suffix: datatrove's .jsonl.zst caches stream too
-            lines = p | "Read" >> beam.io.ReadFromText(source)
-            records = lines | "Records" >> beam.Map(to_record or json.loads)
-        else:
-            records = p | "Records" >> beam.Create(source)
-        make = preference_pairs if isinstance(task, Preference) else generate
-        rows, rejected = make(records, backend, task, sampling, cache_path, chunk_size)
-        for name, pcoll in (("rows", rows), (REJECTED, rejected)):
-            (pcoll | f"Encode {name}" >> beam.Map(_dumps)
-             | f"Write {name}" >> beam.io.WriteToText(str(out_dir / name), file_name_suffix=".jsonl",
-                                                      shard_name_template="-SS-of-NN"))
+        synthesis_graph(p, source, backend, task, sampling, cache_path, out_dir, chunk_size, to_record)
     counters = p.result.metrics().query()["counters"]
     return {c.key.metric.name: c.committed for c in counters if c.key.metric.namespace == NAMESPACE}
+
+
+def synthesis_graph(p: beam.Pipeline, source: list[dict] | str, backend: dict, task: Task, sampling: Sampling,
+                    cache_path: str, out_dir: Path, chunk_size: int = 512,
+                    to_record: ToRecord | None = None) -> None:
+    """The synthesis pipeline's transforms on `p`: read or create the records, generate, write as JSONL.
+
+    Everything in it is a module-level function or class holding plain data (the backend spec, the
+    task, sampling, paths), pickled with Beam's pickler into the pipeline proto; a worker anywhere
+    rebuilds its state from that alone (tests/test_beam_runners.py checks it in a fresh process).
+    """
+    if isinstance(source, str):  # compression by suffix: datatrove's .jsonl.zst caches stream too
+        lines = p | "Read" >> beam.io.ReadFromText(source)
+        records = lines | "Records" >> beam.Map(to_record or json.loads)
+    else:
+        records = p | "Records" >> beam.Create(source)
+    make = preference_pairs if isinstance(task, Preference) else generate
+    rows, rejected = make(records, backend, task, sampling, cache_path, chunk_size)
+    for name, pcoll in (("rows", rows), (REJECTED, rejected)):
+        (pcoll | f"Encode {name}" >> beam.Map(_dumps)
+         | f"Write {name}" >> beam.io.WriteToText(str(out_dir / name), file_name_suffix=".jsonl",
+                                                  shard_name_template="-SS-of-NN"))
 
 
 def _dumps(row: dict) -> str:

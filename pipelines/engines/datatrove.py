@@ -9,7 +9,6 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from datatrove.data import Document, DocumentsPipeline
-from datatrove.executor import LocalPipelineExecutor
 from datatrove.pipeline.base import PipelineStep
 from datatrove.pipeline.extractors.base import BaseExtractor
 from datatrove.pipeline.filters import URLFilter
@@ -291,15 +290,6 @@ class OfflineURLFilter(URLFilter):
         return super().filter(document) if document.metadata.get("url") else True
 
 
-class QuietLocalExecutor(LocalPipelineExecutor):
-    """LocalPipelineExecutor that keeps task logs in files and only errors on the console."""
-
-    def _run_for_rank(self, rank: int, local_rank: int = 0, node_rank: int = -1):
-        # datatrove sends a task's INFO logs to stderr only for local_rank 0; its full log is
-        # always written to logs/task_NNNNN.log.
-        return super()._run_for_rank(rank, local_rank + 1, node_rank)
-
-
 def cache_reader(folder: Path) -> JsonlReader:
     """Reads a stage's cached output, one file per task, in task order."""
     return JsonlReader(str(folder), glob_pattern=CACHE_GLOB, compression="zstd")
@@ -351,14 +341,15 @@ def run_pipeline(
     steps: list[PipelineStep],
     logging_dir: Path,
     tasks: int,
-    workers: int,
+    executor_spec,
     on_progress: Callable[[int, int], None] | None = None,
 ) -> list[dict[str, float]]:
-    """Run steps on the local executor; resumes finished tasks; returns each step's summed stats."""
-    _preload_forkserver()
-    executor = QuietLocalExecutor(
-        steps, tasks=tasks, workers=min(workers, tasks), logging_dir=str(logging_dir)
-    )
+    """Run steps on the recipe's executor; resumes finished tasks; returns each step's summed stats."""
+    from pipelines.engines.executors import make_executor
+
+    if executor_spec.kind == "local":
+        _preload_forkserver()
+    executor = make_executor(executor_spec, steps, tasks, logging_dir)
     done = threading.Event()
     watcher = None
     if on_progress:

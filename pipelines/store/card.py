@@ -2,9 +2,46 @@
 
 from __future__ import annotations
 
+import re
+
 import yaml
 
 from pipelines.funnel import funnel_markdown
+
+# The Hub's size buckets (datasets/utils/resources/size_categories.json), each with its upper bound.
+SIZE_CATEGORIES = [(10**3, "n<1K"), (10**4, "1K<n<10K"), (10**5, "10K<n<100K"), (10**6, "100K<n<1M"),
+                   (10**7, "1M<n<10M"), (10**8, "10M<n<100M"), (10**9, "100M<n<1B"), (10**10, "1B<n<10B"),
+                   (10**11, "10B<n<100B"), (10**12, "100B<n<1T")]
+# The Hub's task category of each synthetic record type; curated documents are for text generation.
+TASK_CATEGORIES = {"instruction": "text-generation", "qa": "question-answering",
+                   "critique": "text-classification", "preference": "text-generation"}
+
+
+def size_category(rows: int) -> str:
+    """The Hub's size bucket for a number of rows."""
+    return next((name for bound, name in SIZE_CATEGORIES if rows < bound), "n>1T")
+
+
+def card_header(manifest: dict) -> dict:
+    """The card's YAML header: what the Hub and `datasets` read (configs, splits, license, sizes, tasks)."""
+    recipe = manifest["recipe"]
+    splits = sorted(manifest["splits"])
+    configs = manifest.get("configs", {})
+    header = {"pretty_name": manifest["dataset"], "license": recipe["license"]}
+    languages = [s["languages"] for s in recipe["stages"] if s["type"] == "langid"]
+    if languages:
+        header["language"] = languages[-1]
+    header["size_categories"] = [size_category(manifest["rows"] + sum(c["rows"] for c in configs.values()))]
+    tasks = ["text-generation", *(TASK_CATEGORIES.get(c["record_type"], "text-generation")
+                                  for c in configs.values())]
+    header["task_categories"] = list(dict.fromkeys(tasks))
+    header["tags"] = ["pipelines", "web"] + (["synthetic"] if configs else [])
+    header["configs"] = [{"config_name": "default",
+                          "data_files": [{"split": s, "path": f"data/{s}-*.parquet"} for s in splits]}]
+    for name, config in configs.items():
+        header["configs"].append({"config_name": name,
+                                  "data_files": [{"split": splits[0], "path": config["path"]}]})
+    return header
 
 
 def _scores_section(manifest: dict) -> str:
@@ -89,29 +126,50 @@ template hash and seed. `load_dataset(path, "<config>")` loads one record type.
 """
 
 
-def render_card(manifest: dict) -> str:
-    recipe = manifest["recipe"]
-    splits = sorted(manifest["splits"])
-    header = {
-        "pretty_name": manifest["dataset"],
-        "license": recipe["license"],
-        "configs": [
-            {
-                "config_name": "default",
-                "data_files": [{"split": s, "path": f"data/{s}-*.parquet"} for s in splits],
-            }
-        ],
-        "tags": ["pipelines", "web"],
-    }
-    for name, config in manifest.get("configs", {}).items():
-        header["configs"].append({"config_name": name,
-                                  "data_files": [{"split": splits[0], "path": config["path"]}]})
-    languages = [s["languages"] for s in recipe["stages"] if s["type"] == "langid"]
-    if languages:
-        header["language"] = languages[-1]
+def _recipe_section(manifest: dict) -> str:
+    text = yaml.safe_dump(manifest["recipe"], sort_keys=False, allow_unicode=True).strip()
+    # A fence longer than any run of backticks in the recipe, so no description can close it.
+    fence = "`" * max(3, 1 + max((len(run) for run in re.findall(r"`+", text)), default=0))
+    return f"""
+## Recipe
+
+The recipe this version was built from (hash `{manifest["recipe_hash"][:16]}…`), with the
+overrides `{" ".join(manifest.get("overrides") or []) or "none"}` applied:
+
+{fence}yaml
+{text}
+{fence}
+"""
+
+
+def _load_section(manifest: dict, repo_id: str | None) -> str:
+    version = manifest["version"]
+    if repo_id is None:
+        where, pin = f"path/to/{manifest['dataset']}/{version}", ""
+    else:
+        where, pin = repo_id, f', revision="{version}"'
+    lines = [f'ds = load_dataset("{where}"{pin})'] + [
+        f'{name} = load_dataset("{where}", "{name}"{pin})' for name in manifest.get("configs", {})]
+    note = ("" if repo_id is None else
+            f"\n`revision=\"{version}\"` pins this version (a tag of the repository); the main branch holds "
+            "the version published last.\n")
+    return f"""
+## Load it
+
+```python
+from datasets import load_dataset
+{chr(10).join(lines)}
+```
+{note}"""
+
+
+def render_card(manifest: dict, repo_id: str | None = None) -> str:
+    """The card of a version: in the store it loads from the version folder, on the Hub from `repo_id`."""
+    header = card_header(manifest)
     inputs = "\n".join(f"- `{i['name']}` sha256 `{i['sha256'][:16]}…` ({i['bytes']:,} bytes)"
                        for i in manifest["inputs"])
     parent = manifest["parent"] or "none (first version)"
+    recipe = manifest["recipe"]
     return f"""---
 {yaml.safe_dump(header, sort_keys=False).strip()}
 ---
@@ -137,11 +195,4 @@ def render_card(manifest: dict) -> str:
 
 Inputs:
 {inputs}
-
-## Load it
-
-```python
-from datasets import load_dataset
-ds = load_dataset("path/to/{manifest["dataset"]}/{manifest["version"]}")
-```
-"""
+{_recipe_section(manifest)}{_load_section(manifest, repo_id)}"""

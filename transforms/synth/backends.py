@@ -17,7 +17,7 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-from pipelines.errors import PipelinesError
+from pipelines.errors import PipelinesError, TransientError
 from transforms.synth.sampling import Completion, Sampling
 
 WEIGHT_SUFFIXES = (".safetensors", ".bin", ".gguf", ".pt")
@@ -218,4 +218,4 @@ class OpenAIBackend:
                 error = f"HTTP {response.status_code}"
             if attempt < self.retries:
                 time.sleep(self.backoff * 2**attempt)
-        raise PipelinesError(f"synth: {url} failed after {self.retries + 1} attempts ({error})")
+        raise TransientError(f"synth: {url} failed after {self.retries + 1} attempts ({error})")

@@ -1,0 +1,154 @@
+"""Scheduled runs fail safely: transient stages retry with backoff, a failed run leaves the previous
+version whole, and two builds of one dataset at once cannot corrupt the store."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import socket
+import subprocess
+import time
+from pathlib import Path
+
+import datasets
+import pytest
+from conftest import BIN
+from test_build import build, pipelines_home
+
+from flows.build import _retries
+from pipelines.build import plan_build
+from pipelines.samples.warc import DATA
+from pipelines.store import DatasetStore
+
+RECIPE = f"""\
+name: nightly
+input: {{format: warc, paths: ["{DATA}/web-demo/*.warc.gz"]}}
+executor: {{tasks: 2, workers: 2}}
+retries: {{attempts: 1, delay_seconds: 0.5, backoff: 3, jitter: 0}}
+stages:
+  - {{type: extract, backend: trafilatura}}
+  - {{type: langid, languages: [en]}}
+"""
+# A model server that is down: nothing listens on the port.
+SYNTH = """\
+  - type: synthesize
+    task: doc_qa
+    backend: openai
+    base_url: http://127.0.0.1:{port}/v1
+    model: tiny
+"""
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def file_hashes(path: Path) -> dict[str, str]:
+    return {str(p.relative_to(path)): hashlib.sha256(p.read_bytes()).hexdigest()
+            for p in sorted(path.rglob("*")) if p.is_file()}
+
+
+def assert_whole(path: Path) -> None:
+    """Every file the manifest names is there with its sha256, and `datasets` loads the rows."""
+    manifest = json.loads((path / "manifest.json").read_text())
+    hashes = file_hashes(path)
+    assert {k: hashes[k] for k in manifest["files"]} == manifest["files"]
+    loaded = datasets.load_dataset(str(path), split=manifest["recipe"]["output"]["split"],
+                                   cache_dir=str(path.parent.parent / ".hf-cache"))
+    assert len(loaded) == manifest["rows"]
+
+
+def test_retry_policy_comes_from_the_recipe_and_grows_exponentially(tmp_path):
+    recipe = tmp_path / "nightly.yaml"
+    recipe.write_text(RECIPE + SYNTH.format(port=1))
+    with pipelines_home(tmp_path / "state"):
+        plan = plan_build(str(recipe), [], tmp_path / "out")
+        retries = [_retries(plan, i) for i in range(len(plan.stages))]
+        # The read (inputs may be remote) and the model server retry; local datatrove stages do not.
+        assert [r.get("retries", 0) for r in retries] == [1, 0, 0, 1]
+        assert retries[3]["retry_delay_seconds"] == [0.5]
+        overrides = ["retries.attempts=3", "stages.synthesize.retries=2"]
+        plan = plan_build(str(recipe), overrides, tmp_path / "out")
+        assert _retries(plan, 0)["retry_delay_seconds"] == [0.5, 1.5, 4.5]
+        assert _retries(plan, 3)["retries"] == 2
+        # Retries change how failures are met, not what is built: the same build fingerprint.
+        assert plan.fingerprint == plan_build(str(recipe), [], tmp_path / "out").fingerprint
+
+
+def test_only_what_may_pass_is_retried():
+    from prefect.states import Failed
+
+    from flows.build import _may_pass
+    from pipelines.errors import RecipeError, TransientError
+
+    assert _may_pass(None, None, Failed(data=TransientError("server down")))
+    assert _may_pass(None, None, Failed(data=OSError("connection reset")))  # an engine's own error
+    assert not _may_pass(None, None, Failed(data=RecipeError("stages.0: bad field")))  # fails every time
+
+
+def test_a_failed_run_retries_and_leaves_the_previous_version_whole(tmp_path):
+    from prefect.client.orchestration import get_client
+    from prefect.client.schemas.filters import FlowRunFilter, FlowRunFilterId
+
+    recipe = tmp_path / "nightly.yaml"
+    recipe.write_text(RECIPE)
+    state, out = tmp_path / "state", tmp_path / "out"
+    first, _ = build(state, out, recipe=str(recipe))
+    v1 = Path(first["path"])
+    before = file_hashes(v1)
+
+    recipe.write_text(RECIPE + SYNTH.format(port=free_port()))
+    with pipelines_home(state):
+        from flows.build import build_flow
+
+        failed = build_flow(recipe=str(recipe), out=str(out), return_state=True)
+    assert failed.is_failed()
+    with get_client(sync_client=True) as client:
+        runs = client.read_task_runs(flow_run_filter=FlowRunFilter(
+            id=FlowRunFilterId(any_=[failed.state_details.flow_run_id])))
+    synth = next(r for r in runs if r.name.startswith("3-synthesize"))
+    assert synth.run_count == 2 and synth.state.is_failed()  # the first try and one retry
+    assert not any(r.name.startswith("write-version") for r in runs)
+
+    store = DatasetStore(out, "nightly")
+    assert store.versions() == ["v1"] and store.latest() == "v1"
+    assert file_hashes(v1) == before
+    assert not list(store.folder.glob(".staging-*"))
+    assert_whole(v1)
+
+
+def start_build(recipe: Path, out: Path, state: Path, *overrides: str) -> subprocess.Popen:
+    args = [str(BIN / "pipelines"), "build", str(recipe), "--out", str(out)]
+    for item in overrides:
+        args += ["--set", item]
+    env = os.environ | {"PIPELINES_HOME": str(state), "COLUMNS": "200"}
+    return subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+
+
+@pytest.mark.parametrize("same", [True, False], ids=["same-recipe", "different-recipes"])
+def test_two_builds_of_one_dataset_at_once(tmp_path, same):
+    """The store's lock serialises them: each writes a whole version, or finds the other's up to date."""
+    recipe = tmp_path / "nightly.yaml"
+    recipe.write_text(RECIPE)
+    state, out = tmp_path / "state", tmp_path / "out"
+    second = [] if same else ["stages.langid.min_score=0.9"]
+    procs = [start_build(recipe, out, state), start_build(recipe, out, state, *second)]
+    started = time.monotonic()
+    results = [p.communicate(timeout=600) for p in procs]
+    assert all(p.returncode == 0 for p in procs), [r[1][-2000:] for r in results]
+    paths = [Path(stdout.strip().splitlines()[-1]) for stdout, _ in results]
+    store = DatasetStore(out, "nightly")
+    if same:
+        # One built v1; the other waited for the lock, planned again and found it up to date.
+        assert paths == [store.path("v1")] * 2 and store.versions() == ["v1"]
+        assert sorted("is up to date" in stderr for _, stderr in results) == [False, True]
+    else:
+        assert sorted(paths) == [store.path("v1"), store.path("v2")] and store.versions() == ["v1", "v2"]
+        assert store.manifest("v2")["parent"] == "v1"  # v2 was planned after v1 was in place
+    for version in store.versions():
+        assert_whole(store.path(version))
+    assert not list(store.folder.glob(".staging-*"))
+    assert time.monotonic() - started < 600
