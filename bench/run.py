@@ -17,6 +17,7 @@ BENCHES = [
     ["decontam.py"],
     ["synth.py"],
     ["upload.py"],
+    ["scaling.py"],
 ]
 
 if __name__ == "__main__":

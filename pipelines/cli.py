@@ -61,6 +61,9 @@ def _run_flow(plan, dataset: str, overrides: list[str], out: Path | None) -> dic
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
     from flows.build import build_flow, set_progress
+    from pipelines.console import quiet_user_error_tracebacks
+
+    quiet_user_error_tracebacks()
 
     err_console.print(f"Building {plan.recipe.name} {plan.version} "
                       f"({len(plan.inputs)} input files, {len(plan.stages)} stages)")

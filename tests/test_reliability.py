@@ -152,3 +152,18 @@ def test_two_builds_of_one_dataset_at_once(tmp_path, same):
         assert_whole(store.path(version))
     assert not list(store.folder.glob(".staging-*"))
     assert time.monotonic() - started < 600
+
+
+def test_a_users_mistake_found_inside_a_stage_is_one_line_not_a_traceback(tmp_path):
+    """Prefect logs a failed task's traceback; for a user's mistake the CLI's `error:` line is all."""
+    from conftest import run_cli
+
+    recipe = tmp_path / "nightly.yaml"
+    recipe.write_text(RECIPE.replace("executor: {tasks: 2, workers: 2}",
+                                     f"executor: {{tasks: 2, workers: 2, kind: ray, ray: {{address: "
+                                     f"'127.0.0.1:{free_port()}'}}}}"))
+    result = run_cli("build", str(recipe), "--out", str(tmp_path / "out"),
+                     env={"PIPELINES_HOME": str(tmp_path / "state")})
+    assert result.returncode == 2
+    assert "error: executor ray: no Ray cluster answers at" in result.stderr
+    assert "Traceback" not in result.stderr and "RayClusterError(" not in result.stderr

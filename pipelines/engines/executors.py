@@ -221,8 +221,9 @@ class RayExecutor(RayPipelineExecutor):
     """datatrove's RayPipelineExecutor, with what it leaves to its caller:
 
     - joining the cluster: datatrove expects `ray.init()` done; here it is done on the first run,
-      with a one-line error when no cluster answers (ray.init would wait minutes), and with this
-      checkout's code shipped to the workers (`ray_runtime_env`);
+      with a one-line error when no cluster answers (ray.init would wait minutes) or no node can hold
+      a task (datatrove would wait for ever), and with this checkout's code shipped to the workers
+      (`ray_runtime_env`);
     - failing: datatrove logs a failed task at debug level and returns after the others, so a
       stage would go on with part of its output; here missing completion markers fail the stage;
     - task logs: datatrove writes each task's log to `<tmp>/ray_logs/logs/task_NNNNN.log` on the
@@ -245,6 +246,7 @@ class RayExecutor(RayPipelineExecutor):
         import time
 
         connect_ray(self.address, self.logging_dir.path)
+        _check_fits(self.cpus_per_task, self.mem_per_cpu_gb)
         started = time.time()
         super().run()
         missing = self.get_incomplete_ranks(skip_completed=True)
@@ -378,6 +380,20 @@ def _check_workers(nodes: list[dict]) -> None:
         if differ:
             raise RayClusterError(f"executor ray: node {node} has other library versions: "
                                   f"{', '.join(differ)}: install the same as the driver's on every node")
+
+
+def _check_fits(cpus: int, mem_per_cpu_gb: float) -> None:
+    """Some node can hold a task: Ray would otherwise keep its placement group pending, and datatrove
+    wait for it, for ever."""
+    import ray
+
+    memory = mem_per_cpu_gb * cpus * 2**30
+    nodes = [node.get("Resources", {}) for node in ray.nodes() if node.get("Alive")]
+    if not any(r.get("CPU", 0) >= cpus and r.get("memory", 0) >= memory for r in nodes):
+        have = ", ".join(f"{r.get('CPU', 0):g} CPUs and {r.get('memory', 0) / 2**30:.1f} GB" for r in nodes)
+        raise RayClusterError(f"executor ray: no node of the cluster can hold a task of {cpus} CPUs and "
+                              f"{memory / 2**30:g} GB (executor.ray.cpus_per_task x mem_per_cpu_gb); "
+                              f"its nodes have {have or 'nothing'}")
 
 
 def _last_error(logging_dir: str, ranks: list[int], since: float) -> str:
