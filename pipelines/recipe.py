@@ -190,6 +190,7 @@ class SamplingSpec(Spec):
     top_p: float = Field(1.0, gt=0, le=1)
     max_tokens: int = Field(256, ge=1)
     stop: list[str] = []
+    frequency_penalty: float = Field(0.0, ge=-2, le=2)  # OpenAI's and vLLM's: < 0 repeats, > 0 varies
 
 
 SYNTH_TASKS = ("self_instruct", "doc_qa", "critique", "preference")

@@ -191,6 +191,8 @@ class OpenAIBackend:
         }
         if sampling.stop:
             body["stop"] = list(sampling.stop)
+        if sampling.frequency_penalty:
+            body["frequency_penalty"] = sampling.frequency_penalty
         if schema:
             body["response_format"] = {
                 "type": "json_schema",

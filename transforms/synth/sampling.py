@@ -17,6 +17,9 @@ class Sampling:
     top_p: float = 1.0
     max_tokens: int = 256
     stop: tuple[str, ...] = field(default_factory=tuple)
+    # Penalises tokens by how often the completion has used them already (not the prompt's, which a
+    # grounded answer should reuse): breaks the loops a small model falls into ("Question_1_Question_2_…").
+    frequency_penalty: float = 0.0
 
     def as_dict(self) -> dict:
         return asdict(self) | {"stop": list(self.stop)}
