@@ -11,7 +11,6 @@ import inspect
 import json
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -19,7 +18,7 @@ from pathlib import Path
 
 import pytest
 import yaml
-from conftest import ROOT
+from conftest import ROOT, free_port
 from test_build import build
 
 from pipelines.recipe import SynthesizeStage
@@ -46,12 +45,6 @@ stages:
 DOCS = 6
 MULTI_PROCESSING = ["--direct_running_mode=multi_processing", "--direct_num_workers=2"]
 MULTI_THREADING = ["--direct_running_mode=multi_threading", "--direct_num_workers=2"]
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def _build(base: Path, name: str, model: Path, runner: str = "DirectRunner", options: list[str] = ()) -> dict:
@@ -133,7 +126,7 @@ def test_worker_processes_from_the_recipes_beam_options_write_the_same_rows(sing
 def test_a_portable_runner_job_writes_the_same_rows(single, tmp_path, tiny_model):
     """infra/beam/portable-local.yaml: Beam's Python job service, an external worker pool."""
     stage = yaml.safe_load((ROOT / "infra" / "beam" / "portable-local.yaml").read_text())
-    port = _free_port()
+    port = free_port()
     options = [o.replace("localhost:50000", f"localhost:{port}") for o in stage["beam_options"]]
     # The pool starts each SDK worker as `python -c ...`: this venv's python, first on PATH.
     env = os.environ | {"PATH": f"{Path(sys.executable).parent}:{os.environ['PATH']}"}

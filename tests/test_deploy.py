@@ -12,8 +12,7 @@ from pathlib import Path
 import httpx
 import pytest
 import yaml
-from conftest import BIN, ROOT, run_cli
-from test_reliability import free_port
+from conftest import BIN, ROOT, free_port, run_cli
 
 from pipelines.recipe import builtin_recipes
 from pipelines.samples.warc import DATA

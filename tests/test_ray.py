@@ -10,7 +10,6 @@ import os
 import re
 import shutil
 import signal
-import socket
 import subprocess
 import tempfile
 import time
@@ -18,7 +17,7 @@ from pathlib import Path
 
 import psutil
 import pytest
-from conftest import BIN, run_cli
+from conftest import BIN, free_port, run_cli
 from test_crash import wait_for, write_wet
 
 from pipelines.samples.warc import DATA
@@ -48,12 +47,6 @@ stages:
   - type: langid
     languages: [en]
 """
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 class Node:

@@ -6,14 +6,13 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import socket
 import subprocess
 import time
 from pathlib import Path
 
 import datasets
 import pytest
-from conftest import BIN
+from conftest import BIN, free_port
 from test_build import build, pipelines_home
 
 from flows.build import _retries
@@ -38,12 +37,6 @@ SYNTH = """\
     base_url: http://127.0.0.1:{port}/v1
     model: tiny
 """
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def file_hashes(path: Path) -> dict[str, str]:

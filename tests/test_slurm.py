@@ -9,14 +9,13 @@ import hashlib
 import json
 import os
 import shutil
-import socket
 import subprocess
 import sys
 import time
 from pathlib import Path
 
 import pytest
-from conftest import ROOT, run_cli
+from conftest import ROOT, free_port, run_cli
 from test_build import build
 
 from pipelines.engines.executors import make_executor
@@ -31,12 +30,6 @@ CLIENTS = ("sbatch", "squeue", "srun", "scancel", "sinfo", "scontrol")
 def _which(name: str) -> str | None:
     # The daemons are in /usr/sbin, which a non-login PATH may lack.
     return shutil.which(name, path=f"{os.environ.get('PATH', '')}:/usr/sbin:/sbin")
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def _tail(path: Path, lines: int = 15) -> str:
@@ -63,7 +56,7 @@ def slurm(tmp_path_factory):
     conf = root / "slurm.conf"
     template = (ROOT / "infra" / "slurm" / "single-node.conf").read_text()
     conf.write_text(template.replace("@ROOT@", str(root)).replace("@CPUS@", str(min(os.cpu_count() or 1, 2)))
-                    .replace("@CTLD_PORT@", str(_free_port())).replace("@SLURMD_PORT@", str(_free_port())))
+                    .replace("@CTLD_PORT@", str(free_port())).replace("@SLURMD_PORT@", str(free_port())))
     env = os.environ | {"SLURM_CONF": str(conf)}
     socket_path = root / "munge-run" / "munge.socket"
     commands = {

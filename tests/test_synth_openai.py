@@ -3,25 +3,19 @@
 from __future__ import annotations
 
 import os
-import socket
 import subprocess
 import sys
 import time
 
 import httpx
 import pytest
+from conftest import free_port
 
 from pipelines.engines.beam import read_jsonl, run_synthesis
 from pipelines.errors import PipelinesError
 from transforms.synth.backends import OpenAIBackend
 from transforms.synth.sampling import Sampling
 from transforms.synth.tasks import Critique
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @pytest.fixture(scope="module")
