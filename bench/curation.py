@@ -32,15 +32,16 @@ TASKS, WORKERS = 4, 2
 def write_input(folder: Path, copies: int) -> int:
     from warcio.warcwriter import WARCWriter
 
-    from pipelines.samples.pages import PAGES
-    from pipelines.samples.warc import write_response
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
+    from make_warcs import write_response
+    from pages import load_pages
 
     folder.mkdir(parents=True)
     handles = [open(folder / f"bench-{i}.warc.gz", "wb") for i in range(TASKS)]
     writers = [WARCWriter(h, gzip=True) for h in handles]
     n = 0
     for c in range(copies):
-        for page in PAGES:
+        for page in load_pages("sample"):
             # A token in every paragraph: trafilatura's deduplicate would empty exact copies.
             html = page["html"].replace("</p>", f" Copy {c}.</p>")
             write_response(writers[n % TASKS], f"{page['url']}?copy={c}", html.encode(),

@@ -2,9 +2,12 @@
 
     python bench/extraction.py [--pages 1000] [--passes 5] [--heavy-pages 216]
 
-Pages: pipelines/samples/pages.py (24) and bench/extraction_pages.py (30), each with its exact
-`main_text`. Quality: token precision / recall / F1, tokens being lowercased words (\\w+), micro-
-averaged over pages by bag-of-tokens overlap (multiset intersection); text extracted from a page
+Pages: the "sample" (24) and "extraction" (30) sets of tests/fixtures/pages/ (read by tests/pages.py),
+each with its exact `main_text`: the body a reader came for, with its subheadings, lists, tables,
+code and quotes; not the title (h1), bylines, navigation, related links, share bars, ads, newsletter
+boxes, author bios, comments and reviews, nor a forum's user cards and signatures.
+Quality: token precision / recall / F1, tokens being lowercased words (\\w+), micro-averaged
+over pages by bag-of-tokens overlap (multiset intersection); text extracted from a page
 with no main text counts against precision. Speed: pages per second, the median of timed passes
 over the whole set replicated to about --pages pages, after one warm-up pass, in this process, the
 passes of the backends alternating.
@@ -27,12 +30,13 @@ from collections.abc import Callable
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-sys.path.insert(0, str(Path(__file__).resolve().parent))
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
 
-from extraction_pages import PAGES as EXTRA_PAGES  # noqa: E402
+from pages import load_pages  # noqa: E402
 
-from pipelines.samples.pages import PAGES as SAMPLE_PAGES  # noqa: E402
 from transforms.extract import BACKENDS, DEFAULT_BACKEND, Extractor  # noqa: E402
+
+SAMPLE_PAGES, EXTRA_PAGES = load_pages("sample"), load_pages("extraction")
 
 WORD = re.compile(r"\w+")
 
@@ -156,7 +160,7 @@ def main() -> None:
     for name, extract, *_ in results:
         cells = "".join(f"{quality(extract, group)[2]:14.3f}" for group in GROUPS.values())
         print(f"{name:34s}{cells}{quality(extract, EMPTY)[3]:13d}")
-    print("s: pipelines/samples/pages.py, x: bench/extraction_pages.py; pages per group: "
+    print("s: the sample pages, x: the extraction pages (tests/fixtures/pages/); pages per group: "
           + ", ".join(f"{g} {len(v)}" for g, v in GROUPS.items()))
 
     grown = [heavy(p["html"]) for p in pages]

@@ -23,6 +23,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "tests"))
 
 
 def main() -> None:
@@ -34,11 +35,12 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=3)
     args = parser.parse_args()
 
+    from pages import load_pages
+    from tiny_model import build_tiny_model
+
     from pipelines.engines.beam import read_jsonl, run_synthesis, shared_backend
-    from pipelines.samples.pages import PAGES
     from transforms.synth.sampling import Sampling
     from transforms.synth.tasks import DocQA
-    from transforms.synth.tiny_model import build_tiny_model
 
     tmp = Path(tempfile.mkdtemp())
     model = args.model or str(build_tiny_model(tmp / "tiny-llama"))
@@ -48,7 +50,7 @@ def main() -> None:
         DocQA(min_support=0.0, max_passage_chars=600),
         Sampling(n=1, seed=0, max_tokens=args.max_tokens),
     )
-    texts = [p["main_text"] for p in PAGES]
+    texts = [p["main_text"] for p in load_pages("sample")]
     records = [{"id": f"r{i}", "text": f"Note {i}. {texts[i % len(texts)]}"} for i in range(args.records)]
     prompts = [backend.render(task.messages(r)) for r in records]
     params = backend.sampling_params(sampling, task.schema)

@@ -59,7 +59,7 @@ def run_cli(*args: str, env: dict | None = None, cwd: Path | None = None, fresh:
 @pytest.fixture(scope="session")
 def tiny_model(tmp_path_factory) -> Path:
     """A tiny random-weight Llama built here (no download), for the vLLM tests."""
-    from transforms.synth.tiny_model import build_tiny_model
+    from tiny_model import build_tiny_model
 
     return build_tiny_model(tmp_path_factory.mktemp("models") / "tiny-llama")
 

@@ -6,8 +6,11 @@ import json
 import random
 from pathlib import Path
 
-from pipelines.samples.pages import PAGES
+from pages import load_pages
+
 from transforms.quality import train_quality_model
+
+PAGES = load_pages("sample")
 
 SPAM = ["best", "cheap", "deals", "click", "here", "buy", "now", "free", "bonus", "win", "offer",
         "limited", "sale", "discount", "top", "prices", "order", "today", "casino", "spins"]

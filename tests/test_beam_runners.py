@@ -19,10 +19,12 @@ from pathlib import Path
 import pytest
 import yaml
 from conftest import ROOT, free_port
+from pages import load_pages
 from test_build import build
 
 from pipelines.recipe import SynthesizeStage
-from pipelines.samples.pages import PAGES
+
+PAGES = load_pages("sample")
 
 # Worker processes and threads must never fail behind the pipeline's back (a worker that died at
 # teardown only logged, in a thread, and the run still "succeeded").

@@ -13,11 +13,13 @@ import pyarrow.parquet as pq
 import pytest
 import yaml
 from conftest import run_cli
+from pages import load_pages
 
 from flows.build import build_flow
 from pipelines.build import plan_build
-from pipelines.samples.pages import PAGES
 from pipelines.store import DatasetStore
+
+PAGES = load_pages("sample")
 
 
 @contextlib.contextmanager

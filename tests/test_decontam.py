@@ -12,10 +12,12 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
+from pages import load_pages
 
 from pipelines.errors import PipelinesError
-from pipelines.samples.pages import PAGES
 from transforms.decontam import BENCHMARK_SHAPES, NGramIndex, load_benchmark, normalize_tokens
+
+PAGES = load_pages("sample")
 
 # GSM8K-like word problems: (question, answer with calculator annotations and the final "#### n").
 GSM8K = [

@@ -7,12 +7,13 @@ from pathlib import Path
 
 import pyarrow.parquet as pq
 import pytest
+from pages import DATA, load_pages
 from test_build import build
 
 from pipelines.build import plan_build
 from pipelines.errors import RecipeError
-from pipelines.samples.pages import PAGES
-from pipelines.samples.warc import DATA
+
+PAGES = load_pages("sample")
 
 LIGHTHOUSE = next(p for p in PAGES if p["url"].endswith("/lighthouses"))
 SOURDOUGH = next(p for p in PAGES if p["url"].endswith("/sourdough-starter"))

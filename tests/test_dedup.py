@@ -199,11 +199,10 @@ def test_text_fields_are_for_record_inputs(tmp_path, monkeypatch):
 def test_mirrored_and_syndicated_web_pages_are_deduplicated(tmp_path):
     """A crawl with each article twice: a verbatim mirror on another host (exact copy after extraction)
     and a syndicated copy with one sentence reworded (near copy); the originals come first."""
+    from pages import load_pages
     from warcs import write_warc
 
-    from pipelines.samples.pages import PAGES
-
-    articles = [p for p in PAGES if p["kind"] == "article"][:6]
+    articles = [p for p in load_pages("sample") if p["kind"] == "article"][:6]
     originals = [(p["url"], p["html"].encode()) for p in articles]
     mirrors = [(p["url"].replace(".example/", "-mirror.example/"), p["html"].encode()) for p in articles[:3]]
     syndicated = []

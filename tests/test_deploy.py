@@ -13,9 +13,9 @@ import httpx
 import pytest
 import yaml
 from conftest import BIN, ROOT, free_port, run_cli
+from pages import DATA
 
 from pipelines.recipe import builtin_recipes
-from pipelines.samples.warc import DATA
 from pipelines.store import DatasetStore
 
 RECIPE = f"""\

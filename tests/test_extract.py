@@ -7,10 +7,12 @@ import re
 from collections import Counter
 
 import pytest
+from pages import load_pages
 
 from pipelines.errors import PipelinesError
-from pipelines.samples.pages import PAGES
 from transforms.extract import BACKENDS, DEFAULT_BACKEND, Extractor
+
+PAGES = load_pages("sample")
 
 ARTICLES = [p for p in PAGES if p["kind"] == "article"]
 BOILERPLATE = [p for p in PAGES if p["kind"] == "boilerplate"]

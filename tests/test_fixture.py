@@ -5,10 +5,11 @@ from __future__ import annotations
 from collections import Counter
 
 import pytest
+from make_warcs import FIXTURES, write_fixture
+from pages import DATA, load_pages
 from warcio.archiveiterator import ArchiveIterator
 
-from pipelines.samples.pages import PAGES
-from pipelines.samples.warc import DATA, FIXTURES, write_fixture
+PAGES = load_pages("sample")
 
 DEFAULT_FOLDER = DATA / "web-demo"
 

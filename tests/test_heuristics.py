@@ -13,11 +13,13 @@ from pathlib import Path
 import pytest
 from conftest import BIN
 from datatrove.data import Document
+from pages import load_pages
 from quality_model import train_small_model
 
 from pipelines.recipe import HEURISTIC_FILTERS, load_recipe
-from pipelines.samples.pages import PAGES
 from pipelines.stages import middle_step
+
+PAGES = load_pages("sample")
 
 PROSE = ("The ferry leaves the harbour at seven, and most of the passengers are farmers taking "
          "their produce to the market on the mainland. They talk about the weather, the price of "

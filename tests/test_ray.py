@@ -18,9 +18,9 @@ from pathlib import Path
 import psutil
 import pytest
 from conftest import BIN, free_port, run_cli
+from pages import DATA
 from test_crash import wait_for, write_wet
 
-from pipelines.samples.warc import DATA
 from pipelines.store import DatasetStore
 
 pytestmark = pytest.mark.slow

@@ -13,11 +13,11 @@ from pathlib import Path
 import datasets
 import pytest
 from conftest import BIN, free_port
+from pages import DATA
 from test_build import build, pipelines_home
 
 from flows.build import _retries
 from pipelines.build import plan_build
-from pipelines.samples.warc import DATA
 from pipelines.store import DatasetStore
 
 RECIPE = f"""\

@@ -16,12 +16,12 @@ from pathlib import Path
 
 import pytest
 from conftest import ROOT, free_port, run_cli
+from pages import DATA
 from test_build import build
 
 from pipelines.engines.executors import make_executor
 from pipelines.errors import PipelinesError
 from pipelines.recipe import load_recipe
-from pipelines.samples.warc import DATA
 
 DAEMONS = ("munged", "slurmctld", "slurmd")
 CLIENTS = ("sbatch", "squeue", "srun", "scancel", "sinfo", "scontrol")

@@ -9,11 +9,11 @@ import datasets
 import pyarrow.parquet as pq
 import pytest
 import yaml
+from pages import DATA
 from test_build import build
 
 from pipelines.build import plan_build
 from pipelines.errors import RecipeError
-from pipelines.samples.warc import DATA
 
 RECIPE = """\
 name: synth-test

@@ -11,13 +11,15 @@ import time
 from pathlib import Path
 
 import pytest
+from pages import load_pages
 
 from pipelines.engines.beam import read_jsonl, run_synthesis, shared_backend
 from pipelines.errors import PipelinesError
-from pipelines.samples.pages import PAGES
 from transforms.synth.backends import VLLMBackend, check_schema
 from transforms.synth.sampling import Sampling
 from transforms.synth.tasks import Critique, DocQA
+
+PAGES = load_pages("sample")
 
 ROOT = Path(__file__).resolve().parent.parent
 PROVENANCE = {"source_id", "sample", "task", "model", "model_revision", "sampling", "template_sha256", "seed"}

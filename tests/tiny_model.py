@@ -3,7 +3,8 @@
     path = build_tiny_model(folder)      # ~1.5 MB; vLLM (CPU or GPU) and transformers load it
 
 Random weights write nonsense, but with structured outputs it is schema-valid nonsense, so everything
-after generation (parse, check, filter, write) runs for real, fast. For tests and benchmarks only.
+after generation (parse, check, filter, write) runs for real, fast. For tests and benchmarks only
+(bench adds tests/ to sys.path).
 """
 
 from __future__ import annotations
@@ -20,9 +21,9 @@ SPECIAL = ["<|endoftext|>", "<|im_start|>", "<|im_end|>"]
 
 
 def _corpus() -> list[str]:
-    from pipelines.samples.pages import PAGES
+    from pages import load_pages
 
-    texts = [p["main_text"] for p in PAGES]
+    texts = [p["main_text"] for p in load_pages("sample")]
     # The characters JSON needs, so a schema-constrained decoder always has tokens for them.
     texts.append('{"question": "a", "answer": "b", "score": 7, "rationale": "x"} [ ] , : 0123456789 .')
     return texts

@@ -1,6 +1,6 @@
-"""Writes the WARC fixtures from the authored pages, byte for byte reproducibly.
+"""Writes the shipped WARC fixtures from the authored pages, byte for byte reproducibly.
 
-    python -m pipelines.samples.warc     (into pipelines/recipes/data/<fixture>/)
+    python tests/make_warcs.py     (into pipelines/recipes/data/<fixture>/)
 """
 
 from __future__ import annotations
@@ -9,14 +9,12 @@ import uuid
 from io import BytesIO
 from pathlib import Path
 
+from pages import DATA, load_pages
 from warcio.statusandheaders import StatusAndHeaders
 from warcio.warcwriter import WARCWriter
 
-from pipelines.samples import low_quality, pages
-
-DATA = Path(__file__).parent.parent / "recipes" / "data"
-# fixture name: (pages, number of WARC files)
-FIXTURES = {"web-demo": (pages.PAGES, 4), "web-quality": (low_quality.PAGES, 1)}
+# fixture name: (page set, number of WARC files)
+FIXTURES = {"web-demo": ("sample", 4), "web-quality": ("low_quality", 1)}
 CRAWL_DATE = "2026-11-01T12:00:00Z"
 # A tiny valid PNG: a non-HTML response the reader must count, not read.
 PNG = bytes.fromhex(
@@ -50,7 +48,7 @@ def write_warcinfo(writer: WARCWriter, filename: str) -> None:
 
 def write_fixture(name: str = "web-demo", folder: Path | None = None) -> list[Path]:
     """A fixture's pages dealt round-robin over its WARC files (web-demo adds one image)."""
-    fixture_pages, n_files = FIXTURES[name]
+    page_set, n_files = FIXTURES[name]
     folder = folder or DATA / name
     folder.mkdir(parents=True, exist_ok=True)
     paths = [folder / f"crawl-{i:05d}.warc.gz" for i in range(n_files)]
@@ -59,7 +57,7 @@ def write_fixture(name: str = "web-demo", folder: Path | None = None) -> list[Pa
     try:
         for path, writer in zip(paths, writers, strict=True):
             write_warcinfo(writer, path.name)
-        for i, page in enumerate(fixture_pages):
+        for i, page in enumerate(load_pages(page_set)):
             write_response(writers[i % n_files], page["url"], page["html"].encode(),
                            "text/html; charset=utf-8")
         if name == "web-demo":

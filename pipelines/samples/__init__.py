@@ -1,1 +1,0 @@
-"""Sample inputs the project writes itself: the WARC files behind the web-demo recipe."""
