@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich.markup import escape
 from rich.table import Table
 
 from pipelines import settings
@@ -40,6 +41,8 @@ def build(
     set_ = [*(set_ or []), *([f"executor.kind={executor}"] if executor else [])]
     try:
         plan = plan_build(dataset, set_ or [], out)
+        if not plan.up_to_date:
+            _check_prefect_server()
         result = (
             {"path": str(plan.path), "version": plan.version, "up_to_date": True}
             if plan.up_to_date
@@ -48,12 +51,21 @@ def build(
     except PipelinesError as e:
         fail(e)
     if result["up_to_date"]:
-        err_console.print(f"{plan.recipe.name} {result['version']} is up to date: nothing to build.")
+        err_console.print(f"{plan.recipe.name} {result['version']} is up to date: nothing to build.",
+                          markup=False)
     else:
         from pipelines.funnel import funnel_table
 
         err_console.print(funnel_table(plan.store.manifest(result["version"])))
     print(result["path"])
+
+
+def _check_prefect_server() -> None:
+    """Before any work: a PREFECT_API_URL that names a server no one answers at is one line, not the
+    flow's tracebacks (unset, the flow runs on Prefect's temporary local API)."""
+    from pipelines.deploy import require_reachable_api
+
+    require_reachable_api()
 
 
 def _run_flow(plan, dataset: str, overrides: list[str], out: Path | None) -> dict:
@@ -66,10 +78,10 @@ def _run_flow(plan, dataset: str, overrides: list[str], out: Path | None) -> dic
     quiet_user_error_tracebacks()
 
     err_console.print(f"Building {plan.recipe.name} {plan.version} "
-                      f"({len(plan.inputs)} input files, {len(plan.stages)} stages)")
+                      f"({len(plan.inputs)} input files, {len(plan.stages)} stages)", markup=False)
     with Progress(TextColumn("{task.description:<10}"), BarColumn(), MofNCompleteColumn(),
                   TextColumn("tasks"), TimeElapsedColumn(), console=err_console) as bars:
-        ids = [bars.add_task(s.name, total=plan.recipe.executor.tasks, start=False)
+        ids = [bars.add_task(escape(s.name), total=plan.recipe.executor.tasks, start=False)
                for s in plan.stages]
 
         def progress(index: int, done: int, total: int) -> None:
@@ -97,18 +109,18 @@ def list_(out: OutOption = None) -> None:
             description = load_recipe(name)[0].description.strip().splitlines()[0]
         except (PipelinesError, IndexError):
             description = ""
-        table.add_row(name, description)
+        table.add_row(escape(name), escape(description))
     out_console.print(table)
     root = out or settings.default_out_dir()
-    built = Table(title=f"Built datasets in {root}", title_justify="left")
+    built = Table(title=escape(f"Built datasets in {root}"), title_justify="left")
     for column in ("dataset", "versions", "latest", "rows"):
         built.add_column(column)
     for folder in sorted(p for p in root.iterdir() if p.is_dir()) if root.is_dir() else []:
         store = DatasetStore(root, folder.name)
         if versions := store.versions():
-            built.add_row(folder.name, ", ".join(versions), versions[-1],
+            built.add_row(escape(folder.name), ", ".join(versions), versions[-1],
                           f"{store.manifest()['rows']:,}")
-    out_console.print(built if built.row_count else f"No datasets built in {root} yet.")
+    out_console.print(built if built.row_count else escape(f"No datasets built in {root} yet."))
 
 
 @app.command()
@@ -127,9 +139,10 @@ def show(
     except PipelinesError as e:
         fail(e)
     out_console.print(funnel_table(manifest))
-    out_console.print(f"path: {store.path(manifest['version'])}", highlight=False, soft_wrap=True)
+    out_console.print(f"path: {store.path(manifest['version'])}", highlight=False, soft_wrap=True,
+                      markup=False)
     out_console.print(f"parent: {manifest['parent'] or '-'}   recipe hash: "
-                      f"{manifest['recipe_hash'][:16]}   built: {manifest['created_at']}")
+                      f"{manifest['recipe_hash'][:16]}   built: {manifest['created_at']}", markup=False)
 
 
 @app.command()
@@ -150,10 +163,10 @@ def deploy(
 
     try:
         spec = deployments.deploy_spec(dataset, cron, timezone, work_pool, set_ or [], out)
-        url = deployments.require_server()
+        url = deployments.redact_url(deployments.require_server())
         if work_pool is None:
             err_console.print(f"Serving {spec.full_name} ({cron} {timezone}) from {url}; Ctrl-C stops it.",
-                              highlight=False, soft_wrap=True)
+                              highlight=False, soft_wrap=True, markup=False)
             deployments.serve(spec)
             return
         deployment_id = deployments.apply(spec)
@@ -161,7 +174,7 @@ def deploy(
         fail(e)
     err_console.print(f"Deployed {spec.full_name} ({cron} {timezone}) on work pool '{work_pool}' at {url}; "
                       f"start a worker: prefect worker start --pool {work_pool}",
-                      highlight=False, soft_wrap=True)
+                      highlight=False, soft_wrap=True, markup=False)
     print(deployment_id)
 
 
@@ -214,16 +227,17 @@ def publish(
             hub.check_card(tree["README.md"])
             folder = hub.write_tree(tree, to_dir)
             err_console.print(f"Wrote the tree of {name} for {repo_id} to {folder} ({len(tree)} files); "
-                              "nothing was uploaded.", highlight=False, soft_wrap=True)
+                              "nothing was uploaded.", highlight=False, soft_wrap=True, markup=False)
             print(folder)
             return
         result = hub.publish(store, manifest, repo_id, private=private, retries=retries,
-                             log=lambda line: err_console.print(line, highlight=False, soft_wrap=True))
+                             log=lambda line: err_console.print(line, highlight=False, soft_wrap=True,
+                                                                markup=False))
     except PipelinesError as e:
         fail(e)
     err_console.print(f"Published {name} to {result.url} (tag {result.version} -> {result.revision[:12]}, "
                       f"{result.files} files, {len(result.deleted)} stale files deleted)",
-                      highlight=False, soft_wrap=True)
+                      highlight=False, soft_wrap=True, markup=False)
     print(result.revision)
 
 

@@ -6,6 +6,7 @@ import logging
 
 import typer
 from rich.console import Console
+from rich.text import Text
 
 from pipelines.errors import PipelinesError
 
@@ -15,7 +16,8 @@ err_console = Console(stderr=True)
 
 def fail(error: PipelinesError) -> None:
     """Print the error's one line (no traceback) and exit 2."""
-    err_console.print(f"[red]error:[/red] {error}", highlight=False, soft_wrap=True)
+    # The message as plain text, not markup: it quotes paths, values and patterns such as [A-Za-z0-9].
+    err_console.print(Text.assemble(("error:", "red"), " ", str(error)), highlight=False, soft_wrap=True)
     raise typer.Exit(2)
 
 

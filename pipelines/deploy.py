@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
 
 from pipelines import settings
 from pipelines.errors import PipelinesError
@@ -64,16 +65,93 @@ def deploy_spec(dataset: str, cron: str, timezone: str = "UTC", work_pool: str |
     return DeploySpec(recipe.name, cron, timezone, parameters, env, work_pool)
 
 
-def require_server() -> str:
-    """The Prefect server's URL: schedules need a server that stays up, not the temporary local API."""
+# How long the check of a configured server waits for its /health: a server that is up answers at once.
+HEALTH_TIMEOUT_S = 3.0
+
+
+def api_url() -> str | None:
+    """The Prefect API URL set in the environment or in the Prefect profile; None: the temporary local API."""
     url = os.environ.get("PREFECT_API_URL")
     if not url:
         from prefect.settings import PREFECT_API_URL
 
         url = PREFECT_API_URL.value()
+    return url or None
+
+
+def redact_url(url: str) -> str:
+    """The URL as it may be printed: no user name or password, no query values (tokens), no fragment."""
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return "(a value that is not a URL)"
+    netloc = f"***@{parts.netloc.rpartition('@')[2]}" if "@" in parts.netloc else parts.netloc
+    query = "&".join(f"{name}=***" if sep else name
+                     for name, sep, _ in (item.partition("=") for item in parts.query.split("&") if item))
+    return urlunsplit((parts.scheme, netloc, parts.path, query, ""))
+
+
+def _reason(error: BaseException) -> str:
+    """Why a connection failed, in a few words, from the OS error under httpx's."""
+    import socket
+    import ssl
+
+    seen: BaseException | None = error
+    while seen is not None:
+        if isinstance(seen, ConnectionRefusedError) or "connection refused" in str(seen).lower():
+            return "connection refused"
+        if isinstance(seen, socket.gaierror) or "name or service not known" in str(seen).lower():
+            return "host not found"
+        if isinstance(seen, ssl.SSLError):
+            return ""  # something speaks TLS there: Prefect's own TLS settings decide the rest
+        seen = seen.__cause__ or seen.__context__
+    return str(error).splitlines()[0] if str(error) else type(error).__name__
+
+
+def check_server(url: str, hint: str) -> None:
+    """A server answers at the Prefect API URL (one short GET of its /health), or one line saying none
+    does, then the hint. Any HTTP answer will do: whether it is the right one is Prefect's to say."""
+    import httpx
+
+    shown = redact_url(url)
+    try:
+        parts = urlsplit(url)
+        ok = parts.scheme in ("http", "https") and bool(parts.hostname)
+    except ValueError:
+        ok = False
+    if not ok:
+        raise DeployError(f"PREFECT_API_URL {shown} is not an http(s) URL: set it to a Prefect API, "
+                          "e.g. http://127.0.0.1:4200/api")
+    # No credentials go with the probe: no user info, no query, so no certificate check is needed either.
+    host = parts.netloc.rpartition("@")[2]
+    probe = urlunsplit((parts.scheme, host, parts.path.rstrip("/") + "/health", "", ""))
+    try:
+        httpx.get(probe, timeout=HEALTH_TIMEOUT_S, verify=False)
+        return
+    except httpx.TimeoutException:
+        reason = f"no answer within {HEALTH_TIMEOUT_S:g} s"
+    except httpx.TransportError as e:
+        reason = _reason(e)
+        if not reason:
+            return
+    raise DeployError(f"PREFECT_API_URL {shown}: no Prefect server answers ({reason}): {hint}")
+
+
+def require_reachable_api() -> None:
+    """Before a build: when PREFECT_API_URL names a server, a server answers there."""
+    if url := api_url():
+        check_server(url, "start one (prefect server start) or unset PREFECT_API_URL to use Prefect's "
+                          "temporary local API")
+
+
+def require_server() -> str:
+    """The Prefect server's URL: schedules need a server that stays up, not the temporary local API."""
+    url = api_url()
     if not url:
         raise DeployError("deploy needs a Prefect server: start one (`prefect server start`) and set "
                           "PREFECT_API_URL, e.g. http://127.0.0.1:4200/api")
+    check_server(url, "deploy needs a Prefect server that is up: start it (`prefect server start`) or set "
+                      "PREFECT_API_URL to one that is")
     return url
 
 
