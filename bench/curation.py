@@ -78,7 +78,8 @@ def raw_steps(recipe: str, model: Path) -> list:
     )
     from datatrove.utils.lid import FT176LID
 
-    from pipelines.engines.datatrove import BackendExtractor, OfflineURLFilter
+    from pipelines.engines.datatrove.extract import BackendExtractor
+    from pipelines.engines.datatrove.url_filter import OfflineURLFilter
     from transforms.langid import lid176_path
 
     class LocalFT176(FT176LID):
@@ -106,7 +107,7 @@ def run_raw(recipe: str, data: Path, work: Path, model: Path) -> float:
     from datatrove.pipeline.readers import WarcReader
     from datatrove.pipeline.writers import ParquetWriter
 
-    from pipelines.engines.executors import QuietLocalExecutor
+    from pipelines.engines.datatrove.executors import QuietLocalExecutor
 
     steps = [WarcReader(str(data), glob_pattern="*.warc.gz"), *raw_steps(recipe, model),
              ParquetWriter(str(work / "out"))]

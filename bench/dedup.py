@@ -71,7 +71,7 @@ def report_recall(records: list[dict], kept_dir: Path, threshold: float) -> None
     """Planted pairs found, by measured similarity: recall above the threshold, precision of what went."""
     from near_duplicates import measured_jaccard
 
-    from pipelines.engines import datatrove as dt
+    from pipelines.engines.datatrove import cache as dt
 
     kept = {doc.id for stream in dt.iter_cached(kept_dir) for doc in stream}
     jaccard = measured_jaccard(records)
@@ -179,7 +179,7 @@ def main() -> None:
                 print(f"{scale:2d}x {n:7,d} records  {kind:13s}  ours {ours_rate:8,.0f} rec/s  "
                       f"datatrove alone {raw_rate:8,.0f} rec/s  ratio {ours_rate / raw_rate:.2f}", flush=True)
                 if kind == "dedup_minhash" and scale == 1:
-                    from pipelines.recipe import MinhashDedupStage
+                    from pipelines.stages.dedup_minhash import MinhashDedupStage
 
                     output = inputs[0].parent.parent / _last_fingerprint(recipe, case / "state") / "data"
                     report_recall(records, output, MinhashDedupStage(type="dedup_minhash").threshold)

@@ -1,4 +1,5 @@
-"""The Prefect flow of a build: one task per stage, then one that writes the version."""
+"""The Prefect flow of a build: one task per stage group (fused streaming stages, or a barrier), then
+one that writes the version."""
 
 from __future__ import annotations
 
@@ -10,34 +11,21 @@ from prefect.cache_policies import NO_CACHE
 from prefect.client.orchestration import get_client
 from prefect.runtime import flow_run
 
-from pipelines.build import BuildPlan, ProgressFn, plan_build, run_stage, write_version
-from pipelines.errors import PipelinesError, TransientError
-from pipelines.recipe import SynthesizeStage, load_recipe
-from pipelines.settings import default_out_dir
-from pipelines.store import DatasetStore
-
-# Progress is shown by the process that started the flow; it cannot travel as a parameter.
-_progress: ProgressFn | None = None
-
-
-def set_progress(callback: ProgressFn | None) -> None:
-    global _progress
-    _progress = callback
-
-
-def _plan(recipe: str, overrides: list[str] | None, out: str | None) -> BuildPlan:
-    return plan_build(recipe, overrides or [], Path(out) if out else None)
+from pipelines.build import BuildPlan, plan_build, run_group, write_version
+from pipelines.errors import TRANSIENT_ERRORS, USER_ERRORS
 
 
 def _run_name() -> str:
     p = flow_run.parameters
-    plan = _plan(p["recipe"], p.get("overrides"), p.get("out"))
-    return f"{plan.recipe.name}-{plan.version}"
+    plan = p.get("plan")
+    if isinstance(plan, BuildPlan):
+        return f"{plan.recipe.name}-{plan.version}"
+    return f"{Path(p['recipe']).stem}-build"  # named after planning, in the flow
 
 
 @task(cache_policy=NO_CACHE)
-def stage_task(plan: BuildPlan, index: int) -> dict:
-    return run_stage(plan, index, _progress)
+def group_task(plan: BuildPlan, group: list[int]) -> list[dict]:
+    return run_group(plan, group)
 
 
 @task(name="write-version", cache_policy=NO_CACHE)
@@ -45,17 +33,15 @@ def write_task(plan: BuildPlan, results: list[dict], started_at: datetime) -> st
     return str(write_version(plan, results, started_at))
 
 
-# The stages that can fail transiently: reading inputs (they may be remote) and model servers.
-TRANSIENT = (SynthesizeStage,)
-
-
-def _retries(plan: BuildPlan, index: int) -> dict:
-    """Prefect retries with backoff, as the recipe says, for the stages that can fail transiently."""
-    policy = plan.recipe.retries
-    spec = plan.recipe.stages[index - 1] if index else None
-    if spec is not None and not isinstance(spec, TRANSIENT):
+def _retries(plan: BuildPlan, group: list[int]) -> dict:
+    """Prefect retries with backoff, as the recipe says, for a group with a stage that can fail
+    transiently (reads remote inputs, talks to a model server)."""
+    specs = [plan.stages[i].spec for i in group]
+    if not any(spec.transient for spec in specs):
         return {}
-    attempts = policy.attempts if getattr(spec, "retries", None) is None else spec.retries
+    policy = plan.recipe.retries
+    own = [spec.retries for spec in specs if getattr(spec, "retries", None) is not None]
+    attempts = max(own) if own else policy.attempts
     if not attempts:
         return {}
     return {"retries": attempts,
@@ -67,32 +53,36 @@ def _may_pass(task, task_run, state) -> bool:
     """Retry anything but a user's mistake: a bad recipe fails the same way every time."""
     try:
         state.result()
-    except TransientError:
+    except TRANSIENT_ERRORS:
         return True
-    except PipelinesError:
+    except USER_ERRORS:
         return False
     except Exception:  # noqa: BLE001 (an engine's own error: a crashed worker, a full disk)
         return True
     return True
 
 
-@flow(name="build-dataset", flow_run_name=_run_name)
-def build_flow(recipe: str, overrides: list[str] | None = None, out: str | None = None) -> dict:
-    """Build a dataset from a recipe into the versioned store; a no-op if it is up to date."""
+# Parameters are not validated: `plan` is the caller's own object, handed on as is.
+@flow(name="build-dataset", flow_run_name=_run_name, validate_parameters=False)
+def build_flow(recipe: str, overrides: list[str] | None = None, out: str | None = None,
+               plan: BuildPlan | None = None) -> dict:
+    """Build a dataset from a recipe into the versioned store; a no-op if it is up to date. `plan`: the
+    recipe already planned (by `pipelines build`); a deployment's run plans it here."""
     started_at = datetime.now(UTC)
-    spec, _ = load_recipe(recipe, overrides or [])
-    with DatasetStore(Path(out) if out else default_out_dir(), spec.name).lock():
-        # Planned again under the lock: another build may have written a version meanwhile.
-        plan = _plan(recipe, overrides, out)
+    if plan is None:
+        plan = plan_build(recipe, overrides or [], Path(out) if out else None)
+    with plan.store.lock():
+        # Named again under the lock: another build may have written a version meanwhile.
+        plan = plan.refreshed()
         if plan.up_to_date:
             return {"path": str(plan.path), "version": plan.version, "up_to_date": True}
         name = f"{plan.recipe.name}-{plan.version}"
         if flow_run.name != name:
             with get_client(sync_client=True) as client:
                 client.update_flow_run(flow_run.id, name=name)
-        results = [
-            stage_task.with_options(name=f"{i}-{stage.name}", **_retries(plan, i))(plan, i)
-            for i, stage in enumerate(plan.stages)
-        ]
+        results = []
+        for group in plan.groups():
+            label = "+".join(plan.stages[i].name for i in group)
+            results += group_task.with_options(name=f"{group[0]}-{label}", **_retries(plan, group))(plan, group)
         path = write_task(plan, results, started_at)
     return {"path": path, "version": plan.version, "up_to_date": False}

@@ -1,8 +1,9 @@
-"""Build planning and execution: fingerprints, the stage cache, and writing a version."""
+"""Build planning and execution: fingerprints, the stage cache, fused stage groups, and writing a version."""
 
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import fcntl
 import json
 import os
@@ -15,35 +16,18 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pipelines
-from pipelines import settings, synthesis
-from pipelines.engines import datatrove as dt
-from pipelines.engines import records
-from pipelines.errors import PipelinesError, RecipeError
+from pipelines import settings
+from pipelines.engines.datatrove.cache import CACHE_GLOB, cache_reader, cache_writer, iter_cached, tally_drops
+from pipelines.engines.datatrove.run import run_pipeline
+from pipelines.errors import USER_ERRORS, RecipeError
 from pipelines.fingerprint import FileHashes, sha256_file
-from pipelines.recipe import (
-    DecontamStage,
-    ExactDedupStage,
-    MinhashDedupStage,
-    QualityStage,
-    Recipe,
-    SynthesizeStage,
-    expand_inputs,
-    load_recipe,
-    sha256_json,
-)
-from pipelines.stages import (
-    STAGES,
-    check_stage,
-    funnel,
-    middle_step,
-    run_decontam,
-    run_dedup,
-    run_quality,
-    stage_files,
-)
+from pipelines.funnel import EMPTY_FUNNEL, records_read, stage_funnel
+from pipelines.recipe import Recipe, expand_inputs, load_recipe, sha256_json
+from pipelines.stages import STAGES, Stage, StageRun
+from pipelines.stages.read import ReadStage
 from pipelines.store import DatasetStore
 from pipelines.store.card import render_card
-from pipelines.store.plots import funnel_png, scores_png
+from pipelines.store.plots import funnel_png
 from pipelines.store.writer import merge_in_input_order, write_split
 from schemas.document import DOCUMENT_SCHEMA, document_row
 from schemas.record import record_row, record_schema
@@ -55,6 +39,7 @@ ProgressFn = Callable[[int, int, int], None]  # (stage index, tasks done, tasks)
 class StagePlan:
     name: str
     fingerprint: str
+    spec: Stage
 
 
 @dataclass
@@ -70,10 +55,36 @@ class BuildPlan:
     up_to_date: bool
     parent: str | None
     cache_dir: Path = field(default_factory=lambda: settings.state_dir() / "stages")
+    # Shown by the process that started the build; travels with the plan, not through a global.
+    progress: ProgressFn | None = field(default=None, repr=False, compare=False)
 
     @property
     def path(self) -> Path:
         return self.store.path(self.version)
+
+    def last_document_stage(self) -> int:
+        """The index of the last stage whose output is the curated documents."""
+        return max(i for i, s in enumerate(self.stages) if s.spec.makes_documents)
+
+    def groups(self) -> list[list[int]]:
+        """The stages in runs: consecutive streaming stages fused into one, each barrier alone."""
+        groups: list[list[int]] = []
+        for i, stage in enumerate(self.stages):
+            if stage.spec.streaming and groups and self.stages[groups[-1][-1]].spec.streaming:
+                groups[-1].append(i)
+            else:
+                groups.append([i])
+        return groups
+
+    def libraries(self) -> list[str]:
+        """Every library the build's stages run on: what each worker must have alike."""
+        return sorted({lib for s in self.stages for lib in s.spec.libraries})
+
+    def refreshed(self) -> BuildPlan:
+        """The same plan, its version named again: another build may have written one meanwhile."""
+        existing = self.store.find_build(self.fingerprint)
+        return dataclasses.replace(self, version=existing or self.store.next_version(),
+                                   up_to_date=existing is not None, parent=self.store.latest())
 
 
 def plan_build(recipe_ref: str, overrides: list[str] = (), out: Path | None = None) -> BuildPlan:
@@ -81,8 +92,8 @@ def plan_build(recipe_ref: str, overrides: list[str] = (), out: Path | None = No
     recipe, recipe_path = load_recipe(recipe_ref, list(overrides))
     for i, spec in enumerate(recipe.stages):
         try:
-            check_stage(spec)
-        except PipelinesError as e:
+            spec.check()
+        except USER_ERRORS as e:
             raise RecipeError(f"{recipe_path}: stages.{i}: {e}") from None
     files = expand_inputs(recipe)
     if recipe.input.format == "parquet":
@@ -91,21 +102,19 @@ def plan_build(recipe_ref: str, overrides: list[str] = (), out: Path | None = No
     inputs = [{"path": str(f), "name": f.name, "bytes": f.stat().st_size, "sha256": hashes.sha256(f)}
               for f in files]
 
+    read = ReadStage(input=recipe.input, inputs=[i["path"] for i in inputs])
     read_params = recipe.input.model_dump(mode="json", exclude={"paths"})
     fingerprint = sha256_json({"stage": "read", "params": read_params,
-                               "inputs": [i["sha256"] for i in inputs],
-                               "code": STAGES["read"].code_version()})
-    stages = [StagePlan("read", fingerprint)]
+                               "inputs": [i["sha256"] for i in inputs], "code": read.code_version()})
+    stages = [StagePlan(read.name, fingerprint, read)]
     for spec in recipe.stages:
         # A model retrained or a benchmark edited in place is another stage: content counts.
         # Retries change how failures are met, not what a stage makes: not part of the fingerprint.
         params = spec.model_dump(mode="json", exclude={"retries"})
         fingerprint = sha256_json({"stage": spec.type, "params": params,
-                                   "files_sha256": [hashes.sha256(Path(f)) for f in stage_files(spec)],
-                                   "parent": fingerprint, "code": STAGES[spec.type].code_version()})
-        # Synthesize stages are told apart by the config they write: synthesize-qa, synthesize-critique.
-        name = f"synthesize-{synthesis.config_name(spec)}" if isinstance(spec, SynthesizeStage) else spec.type
-        stages.append(StagePlan(name, fingerprint))
+                                   "files_sha256": [hashes.sha256(Path(f)) for f in spec.files()],
+                                   "parent": fingerprint, "code": spec.code_version()})
+        stages.append(StagePlan(spec.name, fingerprint, spec))
     hashes.save()
 
     # The executor and the retries change how the work is spread and failures met, not what is made:
@@ -156,105 +165,121 @@ def _file_lock(path: Path) -> Iterator[None]:
         yield
 
 
-def run_stage(plan: BuildPlan, index: int, progress: ProgressFn | None = None) -> dict:
-    """Run one stage on datatrove, or reuse its cached output; returns its funnel."""
-    stage = plan.stages[index]
-    final = plan.cache_dir / stage.fingerprint
-    with _file_lock(plan.cache_dir / f"{stage.fingerprint}.lock"):
-        if (final / "funnel.json").is_file():
-            if progress:
-                tasks = plan.recipe.executor.tasks
-                progress(index, tasks, tasks)
-            return json.loads((final / "funnel.json").read_text()) | {"cached": True}
-        # A killed run leaves .partial with datatrove's completion markers: finished tasks are
-        # not run again, unless the work was split into another number of tasks.
-        work = plan.cache_dir / f"{stage.fingerprint}.partial"
-        tasks = str(plan.recipe.executor.tasks)
-        if work.is_dir() and _read(work / "tasks") != tasks:
+def run_stage(plan: BuildPlan, index: int) -> dict:
+    """Run one stage on its own (reading the previous stage's cache), or reuse its cached output."""
+    return run_group(plan, [index])[0]
+
+
+def run_group(plan: BuildPlan, group: list[int]) -> list[dict]:
+    """Run a group of stages (consecutive streaming stages, or one barrier), reusing each cached one;
+    returns their funnels."""
+    results: dict[int, dict] = {}
+    with contextlib.ExitStack() as locks:
+        for i in group:  # in stage order, so concurrent builds sharing stages cannot deadlock
+            locks.enter_context(_file_lock(plan.cache_dir / f"{plan.stages[i].fingerprint}.lock"))
+        for i in group:
+            final = plan.cache_dir / plan.stages[i].fingerprint / "funnel.json"
+            if final.is_file():
+                results[i] = json.loads(final.read_text()) | {"cached": True}
+                _report(plan, [i], plan.recipe.executor.tasks, plan.recipe.executor.tasks)
+        pending = [i for i in group if i not in results]
+        # Fingerprints chain, so what is left is a suffix; run each stretch of pending stages as one.
+        while pending:
+            run = [pending[0]]
+            while len(run) < len(pending) and pending[len(run)] == run[-1] + 1:
+                run.append(pending[len(run)])
+            pending = pending[len(run):]
+            results.update(_run_fresh(plan, run))
+    return [results[i] for i in group]
+
+
+def _run_fresh(plan: BuildPlan, run: list[int]) -> dict[int, dict]:
+    started = time.monotonic()
+    # A killed run leaves .partial folders with datatrove's completion markers: finished tasks are not
+    # run again, unless the work was split into another number of tasks or into other stage groups.
+    marker = f"{plan.recipe.executor.tasks} {run[0]}-{run[-1]}"
+    works = {}
+    for i in run:
+        work = plan.cache_dir / f"{plan.stages[i].fingerprint}.partial"
+        if work.is_dir() and _read(work / "tasks") != marker:
             shutil.rmtree(work)
         work.mkdir(parents=True, exist_ok=True)
-        (work / "tasks").write_text(tasks)
-        started = time.monotonic()
-        executor = plan.recipe.executor
-
-        def run(steps: list, logging_dir: Path, tasks: int | None = None) -> list[dict]:
-            report = (lambda done, total: progress(index, done, total)) if progress else None
-            return dt.run_pipeline(steps, logging_dir, tasks or executor.tasks, executor, report)
-
-        previous = plan.cache_dir / plan.stages[index - 1].fingerprint / "data" if index else None
-        spec = plan.recipe.stages[index - 1] if index else None
-        if isinstance(spec, SynthesizeStage):
-            result = _synthesize(plan, index, spec, work)
-            if progress:
-                progress(index, 1, 1)
-        elif previous is not None and not any(previous.glob(dt.CACHE_GLOB)):
-            # The previous stage kept nothing.
-            result = {"in": 0, "out": 0, "dropped": {}, "words_out": 0, "words_dropped": {}}
-        elif isinstance(spec, QualityStage):
-            result = run_quality(spec, previous, work, run)
-        elif isinstance(spec, DecontamStage):
-            result = run_decontam(spec, previous, work, run)
-        elif isinstance(spec, ExactDedupStage | MinhashDedupStage):
-            result = run_dedup(spec, previous, work, run)
-        else:
-            result = funnel(stage.name, run(_stage_steps(plan, index, work), work))
-        result = {"name": stage.name, "fingerprint": stage.fingerprint, **result,
-                  "seconds": round(time.monotonic() - started, 3)}
-        (work / "funnel.json").write_text(json.dumps(result, indent=2))
-        os.rename(work, final)
-        return result | {"cached": False}
-
-
-def _synthesize(plan: BuildPlan, index: int, spec: SynthesizeStage, work: Path) -> dict:
-    """A synthesize stage on its input: the curated documents, or an earlier synthesize stage's rows."""
-    specs = plan.recipe.stages
-    if spec.input is None:
-        last_doc = _last_document_stage(plan)
-        source = str(plan.cache_dir / plan.stages[last_doc].fingerprint / "data" / dt.CACHE_GLOB)
-        keep = ("text",)
+        (work / "tasks").write_text(marker)
+        works[i] = work
+    first = run[0]
+    previous = plan.cache_dir / plan.stages[first - 1].fingerprint / "data" if first else None
+    spec = plan.stages[first].spec
+    kept_nothing = previous is not None and plan.stages[first - 1].spec.makes_documents and not any(
+        previous.glob(CACHE_GLOB))
+    if kept_nothing and spec.makes_documents:
+        results = {i: dict(EMPTY_FUNNEL) for i in run}
+    elif not spec.streaming:
+        results = {first: spec.run(StageRun(plan, first, previous, works[first], _runner(plan, [first])))}
+        _report(plan, run, 1, 1)
     else:
-        producer = next(i for i, s in enumerate(specs, 1)
-                        if isinstance(s, SynthesizeStage) and synthesis.config_name(s) == spec.input)
-        source = str(plan.cache_dir / plan.stages[producer].fingerprint / synthesis.ROWS)
-        keep = synthesis.TASKS[spec.task].inputs
-    return synthesis.run_synthesize(spec, source, spec.fields, keep, work)
+        results = _run_fused(plan, run, previous, works)
+    seconds = round((time.monotonic() - started) / len(run), 3)
+    for i in run:
+        stage = plan.stages[i]
+        results[i] = {"name": stage.name, "type": stage.spec.type, "fingerprint": stage.fingerprint, **results[i],
+                      "seconds": seconds}
+        (works[i] / "funnel.json").write_text(json.dumps(results[i], indent=2))
+        os.rename(works[i], plan.cache_dir / stage.fingerprint)
+        results[i] |= {"cached": False}
+    return results
 
 
-def _last_document_stage(plan: BuildPlan) -> int:
-    """The index (in plan.stages) of the last stage whose output is documents."""
-    return max(i for i, s in enumerate([None, *plan.recipe.stages]) if not isinstance(s, SynthesizeStage))
+def _run_fused(plan: BuildPlan, run: list[int], previous: Path | None, works: dict[int, Path]) -> dict[int, dict]:
+    """Consecutive streaming stages as one datatrove pipeline, a cache writer teed after each stage: each
+    stage keeps its own cache, funnel and drop reasons, and a later change reruns from there."""
+    steps = [cache_reader(previous)] if previous is not None else []
+    spans = []
+    for i in run:
+        spec = plan.stages[i].spec
+        own = [tally_drops(step) for step in spec.steps(works[i])]
+        spans.append((i, len(steps), len(steps) + len(own)))
+        steps += [*own, cache_writer(works[i] / "data")]
+    # Its logs, stats and completion markers live with the last stage of the group.
+    stats = _runner(plan, run)(steps, works[run[-1]])
+    results = {}
+    records_in = records_read(stats[0]) if previous is not None else None
+    for i, start, end in spans:
+        spec = plan.stages[i].spec
+        if records_in is None:  # the read stage: what its reader read
+            records_in = records_read(stats[start])
+        result = stage_funnel(records_in, stats[start:end], stats[end], spec.drop_aliases)
+        results[i] = spec.finish(works[i], result)
+        records_in = result["out"]
+    return results
+
+
+def _runner(plan: BuildPlan, run: list[int]) -> Callable[..., list[dict]]:
+    """run(steps, logging_dir, tasks=None): one executor run of the recipe's executor, with progress."""
+    executor = plan.recipe.executor
+
+    def run_steps(steps: list, logging_dir: Path, tasks: int | None = None) -> list[dict]:
+        report = (lambda done, total: _report(plan, run, done, total)) if plan.progress else None
+        return run_pipeline(steps, logging_dir, tasks or executor.tasks, executor, report, plan.libraries())
+
+    return run_steps
+
+
+def _report(plan: BuildPlan, run: list[int], done: int, total: int) -> None:
+    if plan.progress:
+        for i in run:
+            plan.progress(i, done, total)
 
 
 def _read(path: Path) -> str | None:
     return path.read_text() if path.is_file() else None
 
 
-def _stage_steps(plan: BuildPlan, index: int, work: Path) -> list:
-    writer = dt.cache_writer(work / "data")
-    if index == 0:
-        files = [Path(i["path"]) for i in plan.inputs]
-        root = Path(os.path.commonpath([f.parent for f in files]))
-        relative = [str(f.relative_to(root)) for f in files]
-        (work / "inputs.txt").write_text("\n".join(relative) + "\n")
-        spec = plan.recipe.input
-        order = {rel: i for i, rel in enumerate(relative)}
-        if spec.records:
-            cls = records.JsonlRecordReader if spec.format == "jsonl" else records.ParquetRecordReader
-            reader = cls(str(root), str(work / "inputs.txt"), spec.text_fields, spec.id_field,
-                         spec.max_record_bytes, order)
-        else:
-            reader = dt.WarcRecordReader(str(root), str(work / "inputs.txt"), spec.max_record_bytes, order)
-        return [reader, writer]
-    previous = plan.cache_dir / plan.stages[index - 1].fingerprint / "data"
-    return [dt.cache_reader(previous), dt.tally_drops(middle_step(plan.recipe.stages[index - 1])), writer]
-
-
 def write_version(plan: BuildPlan, results: list[dict], started_at: datetime) -> Path:
-    """Write the curated documents, each synthetic config, the manifest and the card as a new immutable
-    version."""
+    """Write the curated documents, each stage's own files (synthetic configs, side tables, plots), the
+    manifest and the card as a new immutable version."""
     recipe = plan.recipe
-    last = plan.cache_dir / plan.stages[_last_document_stage(plan)].fingerprint / "data"
-    docs = merge_in_input_order(dt.iter_cached(last), key=_order) if last.is_dir() else []
+    last = plan.cache_dir / plan.stages[plan.last_document_stage()].fingerprint / "data"
+    docs = merge_in_input_order(iter_cached(last), key=_order) if last.is_dir() else []
     spec = recipe.input
     if spec.records:
         schema = record_schema(spec.text_fields)
@@ -266,9 +291,11 @@ def write_version(plan: BuildPlan, results: list[dict], started_at: datetime) ->
                              recipe.output.max_rows_per_shard, recipe.output.compression,
                              recipe.output.max_shard_bytes)
         n_rows = sum(_parquet_rows(s) for s in shards)
-        side_tables = _copy_cluster_tables(plan, results, folder)
-        configs = _write_synthetic_configs(plan, results, folder)
-        shards += [shard for config in configs.values() for shard in config["shards"]]
+        files = list(shards)
+        configs = {}
+        for i, (stage, result) in enumerate(zip(plan.stages, results, strict=True)):
+            files += stage.spec.add_to_version(plan, i, result, folder)
+            configs |= stage.spec.version_configs(result, recipe.output.split)
         manifest = {
             "dataset": recipe.name,
             "version": plan.version,
@@ -285,55 +312,17 @@ def write_version(plan: BuildPlan, results: list[dict], started_at: datetime) ->
             "dropped": {f"{r['name']}:{reason}": n for r in results for reason, n in r["dropped"].items()},
             "rows": n_rows,
             "splits": {recipe.output.split: n_rows},
-            # Synthetic record types, each its own config of the dataset.
-            "configs": {name: {"record_type": c["record_type"], "rows": c["rows"], "path": c["path"]}
-                        for name, c in configs.items()},
+            # Records of a stage's own type (synthetic rows), each its own config of the dataset.
+            "configs": configs,
             "parent": plan.parent,
             "seconds": round((datetime.now(UTC) - started_at).total_seconds(), 3),
         }
-        images = [funnel_png(manifest, folder / "funnel.png")]
-        images += [scores_png(s["scores"], folder / "quality_scores.png")
-                   for s in results if "scores" in s]
+        files.append(funnel_png(manifest, folder / "funnel.png"))
         (folder / "README.md").write_text(render_card(manifest))
-        manifest["files"] = {str(p.relative_to(folder)): sha256_file(p)
-                             for p in [*shards, *side_tables, *images, folder / "README.md"]}
+        files.append(folder / "README.md")
+        manifest["files"] = {str(p.relative_to(folder)): sha256_file(p) for p in files}
         (folder / "manifest.json").write_text(json.dumps(manifest, indent=2))
     return plan.path
-
-
-def _write_synthetic_configs(plan: BuildPlan, results: list[dict], folder: Path) -> dict[str, dict]:
-    """Each synthesize stage's rows as Parquet under data/<config>/, typed by its record schema."""
-    from schemas.synthetic import SCHEMAS
-
-    configs = {}
-    output = plan.recipe.output
-    for stage, result in zip(plan.stages, results, strict=True):
-        if "synth" not in result:
-            continue
-        synth = result["synth"]
-        rows_path = plan.cache_dir / stage.fingerprint / synthesis.ROWS
-        with open(rows_path) as f:
-            rows = (json.loads(line) for line in f)
-            shards = write_split(rows, SCHEMAS[synth["record_type"]], folder / "data" / synth["config"],
-                                 output.split, output.max_rows_per_shard, output.compression,
-                                 output.max_shard_bytes)
-        configs[synth["config"]] = {"record_type": synth["record_type"], "shards": shards,
-                                    "rows": sum(_parquet_rows(s) for s in shards),
-                                    "path": f"data/{synth['config']}/{output.split}-*.parquet"}
-    return configs
-
-
-def _copy_cluster_tables(plan: BuildPlan, results: list[dict], folder: Path) -> list[Path]:
-    """Each dedup stage's side table (every clustered record, its cluster, kept or not) into the version."""
-    tables = []
-    for i, (stage, result) in enumerate(zip(plan.stages, results, strict=True)):
-        if "dedup" in result:
-            table = folder / "dedup" / f"{i}-{stage.name}.parquet"
-            table.parent.mkdir(exist_ok=True)
-            shutil.copyfile(plan.cache_dir / stage.fingerprint / "clusters.parquet", table)
-            result["dedup"]["table"] = str(table.relative_to(folder))
-            tables.append(table)
-    return tables
 
 
 def _order(doc) -> tuple[int, int]:
@@ -357,6 +346,6 @@ def code_version() -> dict:
     return {
         "package": pipelines.__version__,
         "git_commit": commit,
-        "stages": {name: d.code_version() for name, d in STAGES.items()},
+        "stages": {name: cls.code_version() for name, cls in STAGES.items()},
         "writer": writer_code_version(),
     }

@@ -72,7 +72,7 @@ def _run_flow(plan, dataset: str, overrides: list[str], out: Path | None) -> dic
     """Run the Prefect build flow with a progress bar per stage."""
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-    from flows.build import build_flow, set_progress
+    from flows.build import build_flow
     from pipelines.console import quiet_user_error_tracebacks
 
     quiet_user_error_tracebacks()
@@ -88,11 +88,8 @@ def _run_flow(plan, dataset: str, overrides: list[str], out: Path | None) -> dic
             bars.start_task(ids[index])
             bars.update(ids[index], completed=done, total=total)
 
-        set_progress(progress)
-        try:
-            return build_flow(recipe=dataset, overrides=overrides, out=str(out) if out else None)
-        finally:
-            set_progress(None)
+        plan.progress = progress
+        return build_flow(recipe=dataset, overrides=overrides, out=str(out) if out else None, plan=plan)
 
 
 @app.command("list")

@@ -49,3 +49,38 @@ def funnel_markdown(manifest: dict) -> str:
     lines = ["| " + " | ".join(COLUMNS) + " |", "|" + "|".join(align) + "|"]
     lines += ["| " + " | ".join(row) + " |" for row in _rows(manifest)]
     return "\n".join(lines)
+
+
+def stage_funnel(records_in: int, steps: list[dict[str, float]], writer: dict[str, float],
+                 aliases: dict[str, str]) -> dict:
+    """A stage's records in, out and dropped by reason, from the stats of its steps and its cache writer."""
+    dropped: dict[str, int] = {}
+    words_dropped: dict[str, int] = {}
+    for step in steps:
+        for key, value in step.items():
+            if key.startswith("words_dropped_"):
+                words_dropped[key[len("words_dropped_"):]] = int(value)
+                continue
+            reason = key[len("dropped_"):] if key.startswith("dropped_") else aliases.get(key)
+            if reason and value:
+                dropped[reason] = dropped.get(reason, 0) + int(value)
+    records_out = int(writer.get("total", 0))
+    # Nothing is lost silently: whatever no step explained is reported as such.
+    missing = records_in - records_out - sum(dropped.values())
+    if missing:
+        dropped["unaccounted"] = missing
+    return {"in": records_in, "out": records_out, "dropped": dict(sorted(dropped.items())),
+            "words_out": int(writer.get("words", 0)), "words_dropped": dict(sorted(words_dropped.items()))}
+
+
+def records_read(reader: dict[str, float]) -> int:
+    """The records a reader read: ours count `records` (dropped ones too), datatrove's `documents`."""
+    return int(reader.get("records", reader.get("documents", 0)))
+
+
+EMPTY_FUNNEL = {"in": 0, "out": 0, "dropped": {}, "words_out": 0, "words_dropped": {}}
+
+
+def pipeline_funnel(stats: list[dict[str, float]], aliases: dict[str, str]) -> dict:
+    """The funnel of one stage run alone, from the stats of [reader, step..., cache writer]."""
+    return stage_funnel(records_read(stats[0]), stats[:-1], stats[-1], aliases)

@@ -22,7 +22,7 @@ from conftest import ROOT, free_port
 from pages import load_pages
 from test_build import build
 
-from pipelines.recipe import SynthesizeStage
+from pipelines.stages.synthesize import SynthesizeStage
 
 PAGES = load_pages("sample")
 

@@ -14,7 +14,7 @@ import pyarrow.parquet as pq
 import pytest
 from pages import load_pages
 
-from pipelines.errors import PipelinesError
+from pipelines.errors import USER_ERRORS
 from transforms.decontam import BENCHMARK_SHAPES, NGramIndex, load_benchmark, normalize_tokens
 
 PAGES = load_pages("sample")
@@ -648,7 +648,7 @@ def test_index_pickles_and_is_deterministic(index, tmp_path):
     assert copy.match_batch(docs) == index.match_batch(docs) == [[("gsm8k", str(i))] for i in range(20)]
     assert copy.stats() == index.stats()
     state = index.__dict__ | {"hash": "blake2b_64"}  # built where another hash function was in use
-    with pytest.raises(PipelinesError, match="built with blake2b_64 hashes"):
+    with pytest.raises(USER_ERRORS, match="built with blake2b_64 hashes"):
         NGramIndex.__new__(NGramIndex).__setstate__(state)
 
 
@@ -738,7 +738,7 @@ def _dataset_dict(tmp):
 def test_benchmark_errors_are_one_line_naming_the_file(tmp_path, case):
     kwargs, expected = case(tmp_path)
     index = NGramIndex()
-    with pytest.raises(PipelinesError) as info:
+    with pytest.raises(USER_ERRORS) as info:
         index.add_benchmark("bench", load_benchmark("bench", **kwargs))
     message = str(info.value)
     assert expected in message and str(kwargs["path"]) in message and "\n" not in message, message
@@ -748,10 +748,10 @@ def test_benchmark_errors_are_one_line_naming_the_file(tmp_path, case):
 def test_benchmarks_need_distinct_names_and_indexable_items(tmp_path):
     index = NGramIndex()
     index.add_benchmark("g", load_benchmark("g", write_gsm8k(tmp_path / "g.jsonl"), shape="gsm8k"))
-    with pytest.raises(PipelinesError, match="'g' is indexed twice"):
+    with pytest.raises(USER_ERRORS, match="'g' is indexed twice"):
         index.add_benchmark("g", [("1", GSM8K[0][0])])
     path = tmp_path / "tiny.jsonl"
     path.write_text(json.dumps({"question": "Why?", "answer": "42"}) + "\n")
-    with pytest.raises(PipelinesError, match=r"tiny.jsonl\) has no item with at least 4 words .*too_short 2"):
+    with pytest.raises(USER_ERRORS, match=r"tiny.jsonl\) has no item with at least 4 words .*too_short 2"):
         index.add_benchmark("tiny", load_benchmark("tiny", path, shape="gsm8k"))
     assert index.stats()["items"] == {"g": 60}

@@ -14,7 +14,7 @@ from test_build import build
 
 from pipelines.build import plan_build
 from pipelines.errors import RecipeError
-from pipelines.recipe import MinhashDedupStage
+from pipelines.stages.dedup_minhash import MinhashDedupStage
 
 
 def recipe(folder: Path, stages: str, *, tasks: int = 2, fields: str = "[text]",

@@ -9,7 +9,7 @@ from collections import Counter
 import pytest
 from pages import load_pages
 
-from pipelines.errors import PipelinesError
+from pipelines.errors import USER_ERRORS
 from transforms.extract import BACKENDS, DEFAULT_BACKEND, Extractor
 
 PAGES = load_pages("sample")
@@ -109,14 +109,14 @@ def test_hybrid_falls_back_to_trafilatura_when_its_rules_hide_the_content():
 
 
 def test_unknown_backend_is_a_one_line_user_error():
-    with pytest.raises(PipelinesError) as e:
+    with pytest.raises(USER_ERRORS) as e:
         Extractor("boilerpipe")
     assert "\n" not in str(e.value)
     assert "'boilerpipe'" in str(e.value) and "trafilatura, resiliparse, hybrid" in str(e.value)
 
 
 def test_unknown_option_is_a_one_line_user_error():
-    with pytest.raises(PipelinesError, match="has no option fast_mode"):
+    with pytest.raises(USER_ERRORS, match="has no option fast_mode"):
         Extractor("hybrid", fast_mode=True)
-    with pytest.raises(PipelinesError, match="has no option favor_precision"):
+    with pytest.raises(USER_ERRORS, match="has no option favor_precision"):
         Extractor("resiliparse", favor_precision=True)

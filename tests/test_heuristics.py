@@ -16,8 +16,16 @@ from datatrove.data import Document
 from pages import load_pages
 from quality_model import train_small_model
 
-from pipelines.recipe import HEURISTIC_FILTERS, load_recipe
-from pipelines.stages import middle_step
+from pipelines.recipe import load_recipe
+from pipelines.stages import STAGES
+from pipelines.stages.filters import FilterStage
+
+# Every heuristic filter stage and the datatrove filter whose parameters it takes.
+HEURISTIC_FILTERS = {k: c.params_class for k, c in STAGES.items() if issubclass(c, FilterStage)}
+
+
+def middle_step(spec):
+    return spec.steps(Path())[0]
 
 PAGES = load_pages("sample")
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from pipelines.errors import PipelinesError
+from pipelines.errors import USER_ERRORS
 from transforms.langid import FastTextLanguageID, lid176_path
 
 
@@ -32,7 +32,7 @@ def test_missing_or_corrupt_model_is_one_clear_line(tmp_path, content):
     path = tmp_path / "lid.bin"
     if content is not None:
         path.write_bytes(content)
-    with pytest.raises(PipelinesError) as info:
+    with pytest.raises(USER_ERRORS) as info:
         FastTextLanguageID(path).predict(["hello"])
     assert str(path) in str(info.value) and "\n" not in str(info.value)
 

@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 from conftest import run_cli
 
-from pipelines.errors import PipelinesError
+from pipelines.errors import USER_ERRORS
 from transforms.langid import lid176_path
 from transforms.quality import (
     DCLM_HYPERPARAMS,
@@ -122,7 +122,7 @@ def raw_hq(model, text: str) -> float:
 
 
 def one_line_error(call, *needles: str) -> str:
-    with pytest.raises(PipelinesError) as info:
+    with pytest.raises(USER_ERRORS) as info:
         call()
     message = str(info.value)
     assert "\n" not in message, message

@@ -12,7 +12,7 @@ from quality_model import train_small_model
 from test_build import build
 
 from pipelines.build import plan_build
-from pipelines.engines.datatrove import iter_cached
+from pipelines.engines.datatrove.cache import iter_cached
 from pipelines.errors import RecipeError
 from transforms.langid import lid176_path
 from transforms.quality import FastTextQualityScorer

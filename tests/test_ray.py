@@ -193,7 +193,8 @@ def test_curation_on_ray_writes_the_local_executors_rows(cluster, tmp_path):
 
 @pytest.mark.parametrize("how", ["address", "RAY_ADDRESS"])
 def test_no_cluster_at_the_address_is_a_one_line_error(how, tmp_path, monkeypatch):
-    from pipelines.engines.executors import RayClusterError, make_executor
+    from pipelines.engines.datatrove.executors import make_executor
+    from pipelines.engines.datatrove.ray import RayClusterError
     from pipelines.recipe import ExecutorSpec
 
     address = f"127.0.0.1:{free_port()}"  # nothing listens there
@@ -202,7 +203,7 @@ def test_no_cluster_at_the_address_is_a_one_line_error(how, tmp_path, monkeypatc
     spec = ExecutorSpec(kind="ray", ray={"address": address if how == "address" else "auto"})
     started = time.monotonic()
     with pytest.raises(RayClusterError) as error:
-        make_executor(spec, [], 1, tmp_path / "stage").run()
+        make_executor(spec, [], 1, tmp_path / "stage", []).run()
     message = str(error.value)
     assert "\n" not in message and message.startswith("executor ray: no Ray cluster answers at")
     assert address.split(":")[1] in message and "ray start --head" in message
@@ -211,12 +212,13 @@ def test_no_cluster_at_the_address_is_a_one_line_error(how, tmp_path, monkeypatc
 
 
 def test_a_task_no_node_can_hold_is_a_one_line_error(cluster, tmp_path):
-    from pipelines.engines.executors import RayClusterError, make_executor
+    from pipelines.engines.datatrove.executors import make_executor
+    from pipelines.engines.datatrove.ray import RayClusterError
     from pipelines.recipe import ExecutorSpec
 
     spec = ExecutorSpec(kind="ray", ray={"address": cluster.address, "mem_per_cpu_gb": 4096})
     with pytest.raises(RayClusterError) as error:  # Ray would keep it pending for ever
-        make_executor(spec, [], 1, tmp_path / "stage").run()
+        make_executor(spec, [], 1, tmp_path / "stage", []).run()
     assert str(error.value).startswith("executor ray: no node of the cluster can hold a task of 1 CPUs and "
                                        "4096 GB")
     assert "its nodes have 1 CPUs and" in str(error.value)

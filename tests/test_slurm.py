@@ -19,8 +19,8 @@ from conftest import ROOT, free_port, run_cli
 from pages import DATA
 from test_build import build
 
-from pipelines.engines.executors import make_executor
-from pipelines.errors import PipelinesError
+from pipelines.engines.datatrove.executors import make_executor
+from pipelines.errors import USER_ERRORS
 from pipelines.recipe import load_recipe
 
 DAEMONS = ("munged", "slurmctld", "slurmd")
@@ -142,7 +142,7 @@ def _recipe(folder: Path) -> Path:
 def test_the_sbatch_script_of_a_recipes_slurm_spec(tmp_path, monkeypatch):
     """infra/slurm/executor.yaml's section in a recipe: datatrove's own launch_job writes the script; with
     no sbatch on PATH the build stops there, in one line."""
-    from pipelines.engines import datatrove as dt
+    from pipelines.engines.datatrove import cache as dt
 
     section = (ROOT / "infra" / "slurm" / "executor.yaml").read_text()
     recipe = tmp_path / "r.yaml"
@@ -153,8 +153,8 @@ def test_the_sbatch_script_of_a_recipes_slurm_spec(tmp_path, monkeypatch):
     logging_dir = tmp_path / "0123456789abcdef.partial"
     steps = [dt.cache_reader(tmp_path / "in"), dt.cache_writer(logging_dir / "data")]
     monkeypatch.setenv("PATH", str(tmp_path / "empty"))  # no sbatch
-    with pytest.raises(PipelinesError, match=r"no `sbatch` here"):
-        make_executor(spec, steps, spec.tasks, logging_dir).run()
+    with pytest.raises(USER_ERRORS, match=r"no `sbatch` here"):
+        make_executor(spec, steps, spec.tasks, logging_dir, []).run()
     script = (logging_dir / "launch_script.slurm").read_text()
     logs = f"{logging_dir}/slurm_logs/%A_%a.out"
     assert _directives(script) == {
@@ -177,8 +177,8 @@ def test_the_sbatch_script_of_a_recipes_slurm_spec(tmp_path, monkeypatch):
                                      "executor.slurm.sbatch_args.qos=high",
                                      "executor.slurm.sbatch_args.exclusive=''"])[0].executor
     other = tmp_path / "fedcba9876543210.partial"
-    with pytest.raises(PipelinesError):
-        make_executor(spec, [dt.cache_reader(tmp_path / "in")], 2, other / "bucket").run()
+    with pytest.raises(USER_ERRORS):
+        make_executor(spec, [dt.cache_reader(tmp_path / "in")], 2, other / "bucket", []).run()
     options = _directives((other / "bucket" / "launch_script.slurm").read_text())
     assert "partition" not in options and options["qos"] == "high" and options["exclusive"] is None
     assert options["mem-per-cpu"] == "308M" and options["array"] == "0-1%2"
@@ -251,10 +251,10 @@ def test_a_failed_task_fails_the_stage_and_a_rerun_runs_only_that_task(slurm, tm
     def executor():
         steps = [JsonlReader(str(tmp_path / "in")),
                  JsonlWriter(str(out), output_filename="${rank}.jsonl", compression=None)]
-        return make_executor(spec, steps, 4, logging_dir)
+        return make_executor(spec, steps, 4, logging_dir, [])
 
     _records(tmp_path / "in", broken=True)
-    with pytest.raises(PipelinesError, match=r"1 of 4 tasks did not complete \(ranks 1\)") as failed:
+    with pytest.raises(USER_ERRORS, match=r"1 of 4 tasks did not complete \(ranks 1\)") as failed:
         executor().run()
     assert str(logging_dir / "slurm_logs") in str(failed.value)
     assert sorted(p.name for p in (logging_dir / "completions").iterdir()) == ["00000", "00002", "00003"]

@@ -12,7 +12,7 @@ import pytest
 from conftest import free_port
 
 from pipelines.engines.beam import read_jsonl, run_synthesis
-from pipelines.errors import PipelinesError
+from pipelines.errors import USER_ERRORS
 from transforms.synth.backends import OpenAIBackend
 from transforms.synth.sampling import Sampling
 from transforms.synth.tasks import Critique
@@ -109,7 +109,7 @@ def test_refused_connections_fail_clearly_after_the_retries():
     backend = OpenAIBackend(f"http://127.0.0.1:{free_port()}/v1", "tiny", retries=2, backoff=0.01)
     prompt = backend.render([{"role": "user", "content": "hi"}])
     started = time.monotonic()
-    with pytest.raises(PipelinesError) as info:
+    with pytest.raises(USER_ERRORS) as info:
         backend.generate([prompt], Sampling(), None)
     message = str(info.value)
     assert "failed after 3 attempts (ConnectError" in message and "\n" not in message

@@ -124,9 +124,9 @@ def test_cache_keys_cover_model_sampling_prompt_and_sample(tmp_path):
     ],
 )
 def test_invalid_schemas_are_one_line(schema, where):
-    from pipelines.errors import PipelinesError
+    from pipelines.errors import USER_ERRORS
 
-    with pytest.raises(PipelinesError) as info:
+    with pytest.raises(USER_ERRORS) as info:
         check_schema(schema)
     assert f"not valid JSON Schema at {where}" in str(info.value) and "\n" not in str(info.value)
 

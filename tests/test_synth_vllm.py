@@ -14,7 +14,7 @@ import pytest
 from pages import load_pages
 
 from pipelines.engines.beam import read_jsonl, run_synthesis, shared_backend
-from pipelines.errors import PipelinesError
+from pipelines.errors import USER_ERRORS
 from transforms.synth.backends import VLLMBackend, check_schema
 from transforms.synth.sampling import Sampling
 from transforms.synth.tasks import Critique, DocQA
@@ -196,12 +196,12 @@ def test_critique_scores_with_a_threshold(backend_spec, tmp_path):
 
 
 def test_bad_model_and_schema_are_one_line_errors(tmp_path):
-    with pytest.raises(PipelinesError, match=f"synth: model folder {tmp_path}/nope does not exist"):
+    with pytest.raises(USER_ERRORS, match=f"synth: model folder {tmp_path}/nope does not exist"):
         VLLMBackend(str(tmp_path / "nope"))
     (tmp_path / "empty").mkdir()
-    with pytest.raises(PipelinesError, match="is not a model folder"):
+    with pytest.raises(USER_ERRORS, match="is not a model folder"):
         VLLMBackend(str(tmp_path / "empty"))
-    with pytest.raises(PipelinesError) as info:
+    with pytest.raises(USER_ERRORS) as info:
         check_schema({"type": "object", "properties": {"score": {"type": "integr"}}})
     assert "not valid JSON Schema at properties/score/type" in str(info.value) and "\n" not in str(info.value)
 

@@ -7,7 +7,7 @@ import os
 from warcio.warcwriter import WARCWriter
 from warcs import article, good_pages, response, write_warc
 
-from pipelines.engines.datatrove import WarcRecordReader
+from pipelines.engines.datatrove.reader import WarcRecordReader
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
 

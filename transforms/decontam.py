@@ -25,7 +25,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from pipelines.errors import PipelinesError
+from transforms.errors import TransformError
 from transforms.table_files import NotATable, detect_format, open_lines
 
 try:
@@ -120,8 +120,8 @@ def _window_hashes(hashes: np.ndarray, lengths: list[int]) -> np.ndarray:
     return np.concatenate(out) if len(out) > 1 else out[0]
 
 
-def _fail(name: str, path: Path, what: str) -> PipelinesError:
-    return PipelinesError(f"decontam: benchmark {name!r}: {path} {what}")
+def _fail(name: str, path: Path, what: str) -> TransformError:
+    return TransformError(f"decontam: benchmark {name!r}: {path} {what}")
 
 
 def _summary(counts: Counter) -> str:
@@ -184,7 +184,7 @@ class BenchmarkReader:
             self._check_columns(self._dataset.column_names)
         self._pairs_iter: Iterator[tuple[str, str]] | None = None
 
-    def _error(self, what: str) -> PipelinesError:
+    def _error(self, what: str) -> TransformError:
         return _fail(self.name, self.path, what)
 
     def _detect(self) -> str:
@@ -299,7 +299,7 @@ class NGramIndex:
 
     def __init__(self, n: int = 13, min_tokens: int = MIN_TOKENS):
         if n < 1 or min_tokens < 1:
-            raise PipelinesError(f"decontam: n and min_tokens must be at least 1, not {n} and {min_tokens}")
+            raise TransformError(f"decontam: n and min_tokens must be at least 1, not {n} and {min_tokens}")
         self.n, self.min_tokens = n, min_tokens
         self.hash = HASH_NAME
         self.benchmarks: list[str] = []
@@ -322,7 +322,7 @@ class NGramIndex:
     def add_benchmark(self, name: str, items: Iterable[tuple[str, str]]) -> None:
         """Index every text of a benchmark's (item id, text) pairs; several texts may share an id."""
         if name in self._items:
-            raise PipelinesError(f"decontam: benchmark {name!r} is indexed twice: give each a distinct name")
+            raise TransformError(f"decontam: benchmark {name!r} is indexed twice: give each a distinct name")
         mark, short_lengths = len(self._ids), set(self._short_lengths)
         try:
             self._add(name, items)
@@ -359,7 +359,7 @@ class NGramIndex:
         if not refs:
             where = f" ({items.path})" if isinstance(items, BenchmarkReader) else ""
             least = min(self.n, self.min_tokens)
-            raise PipelinesError(f"decontam: benchmark {name!r}{where} has no item with at least {least} "
+            raise TransformError(f"decontam: benchmark {name!r}{where} has no item with at least {least} "
                                  f"words to index (skipped: {_summary(skipped)})")
         self._merge(np.frombuffer(keys, dtype=np.uint64), np.frombuffer(key_refs, dtype=np.uint32))
         self.benchmarks.append(name)
@@ -422,6 +422,6 @@ class NGramIndex:
     def __setstate__(self, state: dict) -> None:
         # Hashes from another function would never match: refuse rather than find nothing.
         if state["hash"] != HASH_NAME:
-            raise PipelinesError(f"decontam: the index was built with {state['hash']} hashes but this worker "
+            raise TransformError(f"decontam: the index was built with {state['hash']} hashes but this worker "
                                  f"has {HASH_NAME}: install the same xxhash on every worker")
         self.__dict__.update(state)

@@ -22,7 +22,7 @@ from collections.abc import Iterable
 
 from resiliparse.extract.html2text import extract_plain_text
 
-from pipelines.errors import PipelinesError
+from transforms.errors import TransformError
 
 BACKENDS = ("trafilatura", "resiliparse", "hybrid")
 # python bench/extraction.py: 54 authored pages (pipelines/samples/pages.py + bench/extraction_pages.py),
@@ -137,12 +137,12 @@ class Extractor:
         defaults = {"trafilatura": TRAFILATURA_DEFAULTS, "resiliparse": RESILIPARSE_DEFAULTS,
                     "hybrid": HYBRID_DEFAULTS}.get(backend)
         if defaults is None:
-            raise PipelinesError(f"extract: unknown backend {backend!r}; choose one of {', '.join(BACKENDS)}")
+            raise TransformError(f"extract: unknown backend {backend!r}; choose one of {', '.join(BACKENDS)}")
         allowed = {"trafilatura": _trafilatura_options, "resiliparse": lambda: RESILIPARSE_OPTIONS,
                    "hybrid": lambda: set(HYBRID_DEFAULTS)}[backend]()
         unknown = sorted(set(options) - allowed)
         if unknown:
-            raise PipelinesError(f"extract: backend {backend!r} has no option {', '.join(unknown)}")
+            raise TransformError(f"extract: backend {backend!r} has no option {', '.join(unknown)}")
         self.backend = backend
         self.options = {**defaults, **options}
 

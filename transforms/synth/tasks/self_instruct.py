@@ -35,6 +35,7 @@ class SelfInstruct(Task):
     name = "self_instruct"
     record_type = "instruction"
     inputs = ("examples",)
+    takes_seeds = True
     template = """\
 Come up with a new task, different from these examples, and a good response to it.
 {% for example in examples %}
@@ -70,6 +71,9 @@ Reply with a JSON object with the keys "instruction" and "response"."""
         if self._seed_rouge.most_similar(value["instruction"]) > self.similarity:
             return Parsed(None, "near_copy_of_seed")
         return Parsed({"instruction": value["instruction"], "response": value["response"]})
+
+    def after_sort(self, rows: Iterable[dict]) -> Iterator[tuple[dict, str | None]]:
+        return self.drop_near_copies(rows)
 
     def drop_near_copies(self, rows: Iterable[dict]) -> Iterator[tuple[dict, str | None]]:
         """Rows in order, each with None or the reason it goes: a near-copy of one kept before it."""

@@ -101,3 +101,10 @@ class ParquetRecordReader(_RecordDocuments, ParquetReader):
                     index += 1
                     if doc is not None:
                         yield doc
+
+
+def compared_text(doc: Document, fields: list[str] | None) -> str | None:
+    """What a stage compares: the named fields of a record (or "text"), else the document's text."""
+    if not fields:
+        return doc.text
+    return record_text({"text": doc.text, **doc.metadata.get("record", {})}, fields)

@@ -28,7 +28,8 @@ from datatrove.pipeline.dedup.minhash import (
 )
 from datatrove.utils.binaryio import read_tuples_from_file
 
-from pipelines.engines.datatrove import DropTally, compared_text, words
+from pipelines.engines.datatrove.cache import DropTally, side_file, words
+from pipelines.engines.datatrove.records import compared_text
 from transforms.dedup import exact_key
 
 ORDER_SUFFIX = ".order"  # per signature task: each document's (source_index, record_index), int64
@@ -42,9 +43,7 @@ class _OrderedSignature:
         self.order_dir, self.fields = order_dir, list(fields) if fields else None
 
     def run(self, data: DocumentsPipeline, rank: int = 0, world_size: int = 1) -> None:
-        path = Path(self.order_dir) / f"{rank:05d}{ORDER_SUFFIX}"
-        path.parent.mkdir(parents=True, exist_ok=True)
-        with open(path, "wb") as order:
+        with open(side_file(self.order_dir, rank, ORDER_SUFFIX[1:]), "wb") as order:
             super().run(self._compared(data, order), rank, world_size)  # consumes the documents
 
     def _compared(self, data: DocumentsPipeline, order) -> DocumentsPipeline:
@@ -170,9 +169,7 @@ class ClusterFilter(MinhashDedupFilter):
         self._table = None
 
     def run(self, data: DocumentsPipeline, rank: int = 0, world_size: int = 1) -> DocumentsPipeline:
-        path = Path(self.table_dir) / f"{rank:05d}.jsonl"
-        path.parent.mkdir(parents=True, exist_ok=True)
-        with open(path, "w") as self._table:
+        with open(side_file(self.table_dir, rank, "jsonl"), "w") as self._table:
             for doc in super().run(data, rank, world_size):
                 self.note(doc, kept=True)
                 yield doc

@@ -1,0 +1,92 @@
+"""decontaminate: flag documents that share an n-gram with an evaluation benchmark's item."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field
+
+from pipelines.stages.base import Spec, Stage, absolute
+from pipelines.stages.dedup_exact import Fields
+
+
+class BenchmarkSpec(Spec):
+    name: str = Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
+    path: str  # JSONL, Parquet or a datasets folder
+    shape: Literal["gsm8k", "humaneval", "mmlu"] | None = None  # built-in field mappings
+    fields: list[str] | None = None  # text fields to index; override the shape's
+    id_field: str | None = None
+
+    def items(self):
+        from transforms.decontam import load_benchmark
+
+        return load_benchmark(self.name, self.path, fields=self.fields, id_field=self.id_field, shape=self.shape)
+
+
+class DecontamStage(Stage):
+    """Removes or marks documents sharing an n-gram (GPT-3 style) with a benchmark item; reports them."""
+
+    type: Literal["decontaminate"]
+    benchmarks: list[BenchmarkSpec] = Field(min_length=1)
+    n: int = Field(13, ge=1)  # GPT-3's decontamination n-gram
+    action: Literal["remove", "mark"] = "remove"
+    fields: Fields = None
+
+    modules = ("pipelines.engines.datatrove.decontam", "pipelines.engines.datatrove.records",
+               "transforms.decontam", "transforms.dedup", "transforms.table_files")
+    libraries = ("datatrove",)
+
+    @classmethod
+    def resolve_paths(cls, data: dict, base: Path) -> None:
+        for bench in data.get("benchmarks") or []:
+            if isinstance(bench, dict) and isinstance(bench.get("path"), str):
+                bench["path"] = absolute(bench["path"], base)
+
+    def files(self) -> list[str]:
+        return [bench.path for bench in self.benchmarks]
+
+    def check(self) -> None:
+        for bench in self.benchmarks:  # the format, the fields and a first item, not the whole file
+            next(iter(bench.items()), None)
+
+    @property
+    def streaming(self) -> bool:
+        return True
+
+    def steps(self, work: Path) -> list:
+        """Index the benchmarks here (memory bounded by them); the index travels with the step."""
+        from pipelines.engines.datatrove.decontam import DecontamFilter
+        from transforms.decontam import NGramIndex
+
+        index = NGramIndex(self.n)
+        for bench in self.benchmarks:
+            index.add_benchmark(bench.name, bench.items())
+        self._index_stats = index.stats()
+        return [DecontamFilter(index, self.action, str(work / "matches"), self.fields)]
+
+    def finish(self, work: Path, result: dict) -> dict:
+        from pipelines.engines.datatrove.decontam import read_matches
+
+        # Marked documents are kept (no drop); the report lists them either way.
+        return result | {"contamination": read_matches(work / "matches"), "action": self.action,
+                         "index": self._index_stats}
+
+    @classmethod
+    def card_section(cls, results: list[dict]) -> str:
+        stage = results[-1]
+        verb = "removed" if stage["action"] == "remove" else "kept and marked (column `contamination`)"
+        rows = "\n".join(
+            f"| {bench} | {r['records']:,} | {len(r['items']):,} | "
+            f"{', '.join(map(str, r['items'][:20]))}{' …' if len(r['items']) > 20 else ''} |"
+            for bench, r in stage["contamination"].items()
+        ) or "| (none) | 0 | 0 | |"
+        return f"""
+## Decontamination
+
+Records sharing an n-gram with a benchmark item were {verb}.
+
+| benchmark | records flagged | items matched | item ids |
+|---|---:|---:|---|
+{rows}
+"""

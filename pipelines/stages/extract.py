@@ -1,0 +1,46 @@
+"""extract: the main text of each HTML page."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field
+
+from pipelines.stages.base import Stage
+from transforms.extract import BACKENDS, DEFAULT_BACKEND
+
+
+class ExtractStage(Stage):
+    """Extracts each page's main text with a backend (bench/extraction.py compares them)."""
+
+    type: Literal["extract"]
+    backend: Literal[BACKENDS] = DEFAULT_BACKEND
+    favour_precision: bool = True  # trafilatura's FineWeb setting
+    deduplicate: bool = True  # trafilatura's (the hybrid's fallback too)
+    timeout: float = Field(1.0, gt=0)  # per document
+
+    modules = ("pipelines.engines.datatrove.extract", "transforms.extract")
+    libraries = ("datatrove", "trafilatura", "resiliparse")
+    # datatrove's extractors count an empty result as plain "dropped".
+    drop_aliases = {"dropped": "empty_text", "timeout": "timeout", "broken_process": "extractor_crashed",
+                    "clean_error": "extractor_error"}
+
+    def check(self) -> None:
+        # datatrove's sandbox would report an extractor that cannot import as a timeout per document.
+        import trafilatura  # noqa: F401
+
+    @property
+    def streaming(self) -> bool:
+        return True
+
+    def steps(self, work: Path) -> list:
+        if self.backend == "trafilatura":  # datatrove's own step
+            from datatrove.pipeline.extractors import Trafilatura
+
+            return [Trafilatura(favour_precision=self.favour_precision, deduplicate=self.deduplicate,
+                                timeout=self.timeout)]
+        from pipelines.engines.datatrove.extract import BackendExtractor
+
+        options = {"deduplicate": self.deduplicate} if self.backend == "hybrid" else {}
+        return [BackendExtractor(self.backend, self.timeout, **options)]

@@ -1,0 +1,102 @@
+"""quality: a fastText quality classifier's score on each document, kept by a threshold or the top share."""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, model_validator
+
+from pipelines.errors import USER_ERRORS, PipelinesError
+from pipelines.stages.base import Stage, StageRun
+
+
+class QualityStage(Stage):
+    """Scores documents with a classifier from `pipelines quality train`; keeps by threshold or keep_top."""
+
+    type: Literal["quality"]
+    model: str  # a classifier trained with `pipelines quality train`
+    threshold: float | None = Field(None, ge=0, le=1)  # keep documents scoring at least this
+    keep_top: float | None = Field(None, gt=0, le=1)  # or the top fraction of the whole run
+
+    modules = ("pipelines.engines.datatrove.quality", "transforms.quality", "transforms.selection",
+               "transforms.fasttext_model")
+    libraries = ("datatrove", "fasttext-numpy2-wheel")
+    path_fields = ("model",)
+
+    @model_validator(mode="after")
+    def _one_rule(self) -> QualityStage:
+        if self.threshold is not None and self.keep_top is not None:
+            raise ValueError("give threshold or keep_top, not both")
+        return self
+
+    def files(self) -> list[str]:
+        return [self.model]
+
+    def check(self) -> None:
+        from transforms.quality import FastTextQualityScorer
+
+        try:
+            FastTextQualityScorer(self.model).model  # noqa: B018
+        except USER_ERRORS as e:
+            raise PipelinesError(f"{e}; train one with `pipelines quality train` and give it with "
+                                 "--set stages.quality.model=PATH") from None
+
+    @property
+    def streaming(self) -> bool:
+        return self.keep_top is None  # keep_top needs every score of the run first
+
+    def _threshold(self) -> tuple[float, str]:
+        return (self.threshold if self.threshold is not None else -math.inf), "below_threshold"
+
+    def steps(self, work: Path) -> list:
+        from pipelines.engines.datatrove.quality import QualityScorer, ScoreFilter
+
+        threshold, reason = self._threshold()
+        return [QualityScorer(self.model, str(work / "scores")), ScoreFilter(threshold, reason)]
+
+    def finish(self, work: Path, result: dict) -> dict:
+        threshold, _ = self._threshold() if self.keep_top is None else (result.pop("_threshold"), None)
+        return result | {"scores": self._histogram(work) | {
+            "threshold": threshold if math.isfinite(threshold) else None, "keep_top": self.keep_top}}
+
+    def _histogram(self, work: Path) -> dict:
+        from pipelines.engines.datatrove.quality import read_scores
+        from transforms.selection import histogram
+
+        return histogram(read_scores(work / "scores"))
+
+    def run(self, ctx: StageRun) -> dict:
+        """keep_top: score every document, then keep by a threshold found over the whole run's scores."""
+        from pipelines.engines.datatrove.cache import cache_reader, cache_writer, tally_drops
+        from pipelines.engines.datatrove.quality import QualityScorer, ScoreFilter, read_scores
+        from pipelines.funnel import pipeline_funnel
+        from transforms.selection import top_fraction_threshold
+
+        scores = ctx.work / "scores"
+        ctx.run([cache_reader(ctx.previous), QualityScorer(self.model, str(scores)),
+                 cache_writer(ctx.work / "scored")], ctx.work / "scoring")
+        threshold = top_fraction_threshold(lambda: read_scores(scores), self.keep_top)
+        stats = ctx.run([cache_reader(ctx.work / "scored"),
+                         tally_drops(ScoreFilter(threshold, "below_top_fraction")),
+                         cache_writer(ctx.work / "data")], ctx.work)
+        return self.finish(ctx.work, pipeline_funnel(stats, self.drop_aliases) | {"_threshold": threshold})
+
+    def add_to_version(self, plan, index: int, result: dict, folder: Path) -> list[Path]:
+        from pipelines.store.plots import scores_png
+
+        return [scores_png(result["scores"], folder / "quality_scores.png")]
+
+    @classmethod
+    def card_section(cls, results: list[dict]) -> str:
+        scores = results[-1]["scores"]
+        rule = (f"the top {scores['keep_top']:.0%} of the run" if scores.get("keep_top")
+                else f"score >= {scores['threshold']}" if scores.get("threshold") is not None else "all")
+        return f"""
+## Quality scores
+
+Kept: {rule} (threshold {scores['threshold']}).
+
+![Histogram of quality scores with the threshold](quality_scores.png)
+"""

@@ -1,0 +1,69 @@
+"""read: the recipe's input files as documents (WARC/WET pages, JSONL or Parquet records)."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Annotated, ClassVar, Literal
+
+from pydantic import Field, model_validator
+
+from pipelines.engines.datatrove.reader import WarcRecordReader
+from pipelines.engines.datatrove.records import JsonlRecordReader, ParquetRecordReader
+from pipelines.stages.base import Spec, Stage
+
+RECORD_FORMATS = ("jsonl", "parquet")
+FIELD_PATTERN = r"^[A-Za-z_][A-Za-z0-9_]*$"
+
+
+class InputSpec(Spec):
+    format: Literal["warc", "wet", "jsonl", "parquet"] = "warc"
+    paths: list[str] = Field(min_length=1)
+    # Common Crawl truncates records at 1 MiB; anything far above is not a web page.
+    max_record_bytes: int = Field(2_000_000, gt=0)
+    # Records (JSONL, Parquet: seed data, synthetic instruction or QA rows): the fields that make a
+    # record's text, joined by a blank line, and the field with its id (the file and line if absent).
+    text_fields: list[Annotated[str, Field(pattern=FIELD_PATTERN)]] | None = Field(None, min_length=1)
+    id_field: str = "id"
+
+    @model_validator(mode="after")
+    def _fields_for_records(self) -> InputSpec:
+        if self.format in RECORD_FORMATS:
+            self.text_fields = self.text_fields or ["text"]
+        elif self.text_fields is not None:
+            formats = " and ".join(RECORD_FORMATS)
+            raise ValueError(f"text_fields applies to {formats} inputs, not {self.format}")
+        return self
+
+    @property
+    def records(self) -> bool:
+        return self.format in RECORD_FORMATS
+
+
+class ReadStage(Stage):
+    """Reads the input files in order, counting every record it does not keep by reason."""
+
+    type: Literal["read"] = "read"
+    input: InputSpec
+    inputs: list[str]  # the files, absolute, in input order
+    in_recipe: ClassVar[bool] = False  # the recipe's `input:`, not one of its stages
+    transient = True  # its inputs may be remote
+    modules = ("pipelines.engines.datatrove.reader", "pipelines.engines.datatrove.records", "transforms.dedup")
+    libraries = ("datatrove", "warcio", "faust-cchardet", "pyarrow")
+
+    @property
+    def streaming(self) -> bool:
+        return True
+
+    def steps(self, work: Path) -> list:
+        files = [Path(f) for f in self.inputs]
+        root = Path(os.path.commonpath([f.parent for f in files]))
+        relative = [str(f.relative_to(root)) for f in files]
+        (work / "inputs.txt").write_text("\n".join(relative) + "\n")
+        order = {rel: i for i, rel in enumerate(relative)}
+        spec = self.input
+        if spec.records:
+            cls = JsonlRecordReader if spec.format == "jsonl" else ParquetRecordReader
+            return [cls(str(root), str(work / "inputs.txt"), spec.text_fields, spec.id_field,
+                        spec.max_record_bytes, order)]
+        return [WarcRecordReader(str(root), str(work / "inputs.txt"), spec.max_record_bytes, order)]
