@@ -83,6 +83,7 @@ def build_flow(recipe: str, overrides: list[str] | None = None, out: str | None 
         results = []
         for group in plan.groups():
             label = "+".join(plan.stages[i].name for i in group)
-            results += group_task.with_options(name=f"{group[0]}-{label}", **_retries(plan, group))(plan, group)
+            task = group_task.with_options(name=f"{group[0]}-{label}", **_retries(plan, group))
+            results += task(plan, group)
         path = write_task(plan, results, started_at)
     return {"path": path, "version": plan.version, "up_to_date": False}

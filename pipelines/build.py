@@ -221,7 +221,8 @@ def _run_fresh(plan: BuildPlan, run: list[int]) -> dict[int, dict]:
     seconds = round((time.monotonic() - started) / len(run), 3)
     for i in run:
         stage = plan.stages[i]
-        results[i] = {"name": stage.name, "type": stage.spec.type, "fingerprint": stage.fingerprint, **results[i],
+        results[i] = {"name": stage.name, "type": stage.spec.type, "fingerprint": stage.fingerprint,
+                      **results[i],
                       "seconds": seconds}
         (works[i] / "funnel.json").write_text(json.dumps(results[i], indent=2))
         os.rename(works[i], plan.cache_dir / stage.fingerprint)
@@ -229,7 +230,8 @@ def _run_fresh(plan: BuildPlan, run: list[int]) -> dict[int, dict]:
     return results
 
 
-def _run_fused(plan: BuildPlan, run: list[int], previous: Path | None, works: dict[int, Path]) -> dict[int, dict]:
+def _run_fused(plan: BuildPlan, run: list[int], previous: Path | None,
+               works: dict[int, Path]) -> dict[int, dict]:
     """Consecutive streaming stages as one datatrove pipeline, a cache writer teed after each stage: each
     stage keeps its own cache, funnel and drop reasons, and a later change reruns from there."""
     steps = [cache_reader(previous)] if previous is not None else []

@@ -99,8 +99,8 @@ class Recipe(Spec):
                     raise ValueError(f"stages.{i}.input: no earlier synthesize stage writes config "
                                      f"{source!r} (earlier: {', '.join(configs) or 'none'})")
                 if stage.config_name in configs:
-                    raise ValueError(f"stages.{i}.config: {stage.config_name!r} is written by an earlier stage: "
-                                     "give this one its own config")
+                    raise ValueError(f"stages.{i}.config: {stage.config_name!r} is written by an earlier "
+                                     "stage: give this one its own config")
                 configs.append(stage.config_name)
             elif configs:
                 raise ValueError(f"stages.{i}: document stages come before the synthesize stages "

@@ -62,4 +62,5 @@ def stage_class(kind: str) -> type[Stage]:
     return STAGES.get(kind, Stage)
 
 
-__all__ = ["RECIPE_STAGES", "STAGES", "STAGE_TYPES", "RecipeStage", "Spec", "Stage", "StageRun", "stage_class"]
+__all__ = ["RECIPE_STAGES", "STAGES", "STAGE_TYPES", "RecipeStage", "Spec", "Stage", "StageRun",
+           "stage_class"]

@@ -7,4 +7,5 @@ from datatrove.pipeline.filters import C4QualityFilter
 from pipelines.stages.filters import filter_stage
 
 C4QualityStage = filter_stage("c4_quality", C4QualityFilter, __name__,
-                              doc="C4's line and document rules (terminal punctuation, curly brackets, lorem ipsum).")
+                              doc="C4's line and document rules (terminal punctuation, curly brackets, "
+                                  "lorem ipsum).")

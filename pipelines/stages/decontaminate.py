@@ -21,7 +21,8 @@ class BenchmarkSpec(Spec):
     def items(self):
         from transforms.decontam import load_benchmark
 
-        return load_benchmark(self.name, self.path, fields=self.fields, id_field=self.id_field, shape=self.shape)
+        return load_benchmark(self.name, self.path, fields=self.fields, id_field=self.id_field,
+                              shape=self.shape)
 
 
 class DecontamStage(Stage):

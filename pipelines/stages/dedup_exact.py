@@ -40,8 +40,8 @@ class DedupStage(Stage):
         pairs, clusters = str(work / "pairs"), str(work / "clusters")
         ctx.run([dedup.buckets_step(signatures, pairs, config)], work / "bucket", tasks=config.num_buckets)
         ctx.run([dedup.InputOrderCluster(pairs, clusters, config, order)], work / "cluster", tasks=1)
-        stats = ctx.run([cache_reader(ctx.previous), dedup.ClusterFilter(clusters, str(work / "table"), reason),
-                         cache_writer(work / "data")], work)
+        keep = dedup.ClusterFilter(clusters, str(work / "table"), reason)
+        stats = ctx.run([cache_reader(ctx.previous), keep, cache_writer(work / "data")], work)
         counts = dedup.write_cluster_table(work / "table", work / "clusters.parquet")
         return pipeline_funnel(stats, self.drop_aliases) | {"dedup": {
             "keep": dedup.KEEP_RULE, "fields": self.fields or ["text"], **self.report(), **counts}}

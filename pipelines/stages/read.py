@@ -48,7 +48,8 @@ class ReadStage(Stage):
     inputs: list[str]  # the files, absolute, in input order
     in_recipe: ClassVar[bool] = False  # the recipe's `input:`, not one of its stages
     transient = True  # its inputs may be remote
-    modules = ("pipelines.engines.datatrove.reader", "pipelines.engines.datatrove.records", "transforms.dedup")
+    modules = ("pipelines.engines.datatrove.reader", "pipelines.engines.datatrove.records",
+               "transforms.dedup")
     libraries = ("datatrove", "warcio", "faust-cchardet", "pyarrow")
 
     @property

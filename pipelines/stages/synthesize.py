@@ -148,16 +148,17 @@ class SynthesizeStage(Stage):
             source = list(task.slots(read_seeds(self.seeds), self.count, seed=self.sampling.seed))
             keep = ()
         elif self.input is None:
-            source = str(plan.cache_dir / plan.stages[plan.last_document_stage()].fingerprint / "data" / CACHE_GLOB)
+            last = plan.stages[plan.last_document_stage()]
+            source = str(plan.cache_dir / last.fingerprint / "data" / CACHE_GLOB)
             keep = ("text",)
         else:
             producer = next(i for i, s in enumerate(plan.stages)
                             if isinstance(s.spec, SynthesizeStage) and s.spec.config_name == self.input)
             source = str(plan.cache_dir / plan.stages[producer].fingerprint / ROWS)
             keep = task.inputs
-        counts = run_synthesis(source, backend, task, params, str(settings.state_dir() / "generations.sqlite"),
-                               ctx.work / "beam", self.chunk_size, self.runner, self.beam_options,
-                               ToRecord(self.fields, keep))
+        generations = str(settings.state_dir() / "generations.sqlite")
+        counts = run_synthesis(source, backend, task, params, generations, ctx.work / "beam", self.chunk_size,
+                               self.runner, self.beam_options, ToRecord(self.fields, keep))
         rows, late_drops = sort_rows(ctx.work / "beam", ctx.work / ROWS, task, self.config_name)
         dropped = {k.removeprefix("rejected_"): v for k, v in counts.items() if k.startswith("rejected_")}
         for reason, n in late_drops.items():

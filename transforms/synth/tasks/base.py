@@ -69,7 +69,8 @@ class Task:
         for row in rows:
             yield row, None
 
-    def funnel(self, counts: dict[str, int], rows: int, dropped: dict[str, int], n: int) -> tuple[int, dict, dict]:
+    def funnel(self, counts: dict[str, int], rows: int, dropped: dict[str, int],
+               n: int) -> tuple[int, dict, dict]:
         """(units in, drops by reason, losses reported apart) of the stage's funnel, from the engine's
         counters: by default every sample of every record is a unit."""
         return counts.get("records", 0) * n, dropped, {}

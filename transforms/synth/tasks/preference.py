@@ -57,7 +57,8 @@ class Preference(Task):
             }
         )
 
-    def funnel(self, counts: dict[str, int], rows: int, dropped: dict[str, int], n: int) -> tuple[int, dict, dict]:
+    def funnel(self, counts: dict[str, int], rows: int, dropped: dict[str, int],
+               n: int) -> tuple[int, dict, dict]:
         # A pair per prompt: the funnel counts prompts; the samples and verdicts lost on the way are
         # reported apart. A prompt with fewer than two judged responses makes no pair.
         prompts = counts.get("records", 0)
