@@ -17,6 +17,7 @@ from pathlib import Path
 
 import pipelines
 from pipelines import settings
+from pipelines.card import render_card
 from pipelines.engines.datatrove.cache import CACHE_GLOB, cache_reader, cache_writer, iter_cached, tally_drops
 from pipelines.engines.datatrove.run import run_pipeline
 from pipelines.errors import USER_ERRORS, RecipeError
@@ -26,7 +27,6 @@ from pipelines.recipe import Recipe, expand_inputs, load_recipe, sha256_json
 from pipelines.stages import STAGES, Stage, StageRun
 from pipelines.stages.read import ReadStage
 from pipelines.store import DatasetStore
-from pipelines.store.card import render_card
 from pipelines.store.plots import funnel_png
 from pipelines.store.writer import merge_in_input_order, write_split
 from schemas.document import DOCUMENT_SCHEMA, document_row
@@ -149,7 +149,7 @@ def _check_parquet_inputs(files: list[Path], text_fields: list[str], recipe_path
 def writer_code_version() -> str:
     import inspect
 
-    import pipelines.store.card as card
+    import pipelines.card as card
     import pipelines.store.writer as writer
     import schemas.document as document
     import schemas.record as record

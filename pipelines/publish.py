@@ -20,9 +20,9 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+from pipelines.card import render_card
 from pipelines.errors import PublishError
 from pipelines.store import DatasetStore
-from pipelines.store.card import render_card
 
 REPO_TYPE = "dataset"
 # The Hub writes this file when it creates a repository (which paths go to LFS / Xet): it stays.

@@ -18,7 +18,7 @@ def test_layout():
                    "transforms", "schemas", "flows", "infra", "tests", "bench"):
         assert (ROOT / folder).is_dir(), folder
     assert PYPROJECT["project"]["requires-python"] == ">=3.11"
-    assert PYPROJECT["project"]["scripts"]["pipelines"] == "pipelines.cli:app"
+    assert PYPROJECT["project"]["scripts"]["pipelines"] == "flows.cli:app"
 
 
 def test_extras_and_core_dependencies():

@@ -24,8 +24,8 @@ from hub_server import HubServer
 from test_build import build
 from xet_chunks import reupload_fraction
 
+from pipelines.card import card_header, size_category
 from pipelines.store import writer
-from pipelines.store.card import card_header, size_category
 from schemas.document import DOCUMENT_SCHEMA
 
 TOKEN = "hf_PublishTestTokenQx7Zr2Vb9Lm4Ws8Kd"

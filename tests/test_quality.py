@@ -403,7 +403,7 @@ def test_cli_bad_input_is_one_stderr_line(tmp_path):
 def test_cli_trains_from_labels_and_refuses_mixed_options(corpus, tmp_path):
     from typer.testing import CliRunner
 
-    from pipelines.quality_cli import quality_app
+    from flows.quality_cli import quality_app
 
     data, paths = corpus
     write_jsonl(tmp_path / "data.jsonl", [{"text": t, "label": "hq"} for t in data["pos"]]

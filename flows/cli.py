@@ -11,10 +11,10 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
+from flows.quality_cli import quality_app
 from pipelines import settings
 from pipelines.console import err_console, fail, out_console
 from pipelines.errors import PipelinesError
-from pipelines.quality_cli import quality_app
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
                   help="Build clean, versioned LLM training datasets from recipes.")
@@ -63,7 +63,7 @@ def build(
 def _check_prefect_server() -> None:
     """Before any work: a PREFECT_API_URL that names a server no one answers at is one line, not the
     flow's tracebacks (unset, the flow runs on Prefect's temporary local API)."""
-    from pipelines.deploy import require_reachable_api
+    from flows.deploy import require_reachable_api
 
     require_reachable_api()
 
@@ -156,7 +156,7 @@ def deploy(
 ) -> None:
     """Register a Prefect deployment that rebuilds a dataset on a schedule (needs PREFECT_API_URL)."""
     settings.configure_environment()
-    from pipelines import deploy as deployments
+    from flows import deploy as deployments
 
     try:
         spec = deployments.deploy_spec(dataset, cron, timezone, work_pool, set_ or [], out)
