@@ -1,6 +1,7 @@
 """Documents per second of `pipelines build` / datatrove alone running the same steps, same input.
 
-    python bench/curation.py [--recipe web-demo|web-quality] [--copies 100] [--repeats 3]
+    python bench/curation.py [--recipe web-demo|web-quality|extract-resiliparse|extract-hybrid]
+                             [--pages sample|wcxb] [--copies N] [--repeats 3]
 
 web-demo: WARC read -> trafilatura (favour_precision) -> fastText lid.176.ftz language filter.
 web-quality: WARC read -> URL filter -> hybrid extraction -> language filter -> Gopher repetition
@@ -8,8 +9,12 @@ and quality -> C4 -> FineWeb quality -> fastText quality classifier (threshold 0
 FastTextClassifierFilter on the raw side). The raw side runs the same step classes in one
 LocalPipelineExecutor run, with the same tasks and workers, into datatrove's ParquetWriter. Ours
 also pays for what the recipe layer adds: fingerprints, a cached output per stage, the counted
-reader, the store's deterministic writer and Prefect's flow. Input: the fixture's pages copied
-under distinct URLs.
+reader, the store's deterministic writer and Prefect's flow.
+extract-<backend>: a recipe of one extract stage against the raw extractor over the same WARC files
+(warcio's reader, resiliparse's encoding detection, then `extract_plain_text` with our options, or our
+hybrid Extractor called directly), in as many processes as our workers.
+Input (--pages): the fixture's pages copied under distinct URLs (sample), or the 1,497 real pages of
+../shared/data/wcxb-dev (wcxb; tens of KB of HTML each).
 """
 
 from __future__ import annotations
@@ -27,24 +32,48 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from pipelines import settings  # noqa: E402
 
 TASKS, WORKERS = 4, 2
+ROOT = Path(__file__).resolve().parent.parent
+WCXB = ROOT.parent / "shared" / "data" / "wcxb-dev"
 
 
-def write_input(folder: Path, copies: int) -> int:
+def source_pages(pages: str) -> list[tuple[str, str]]:
+    """(url, html) of the benchmark's input pages."""
+    if pages == "sample":
+        sys.path.insert(0, str(ROOT / "tests"))
+        from pages import load_pages
+
+        return [(p["url"], p["html"]) for p in load_pages("sample")]
+    import gzip
+    import json
+
+    if not WCXB.is_dir():
+        sys.exit(f"no {WCXB}: the real pages are not on this machine")
+    out = []
+    for truth in sorted((WCXB / "ground-truth").glob("*.json")):
+        html = WCXB / "html" / f"{truth.stem}.html.gz"
+        if html.is_file():
+            url = json.loads(truth.read_text()).get("url") or f"https://wcxb.invalid/{truth.stem}"
+            out.append((url, gzip.decompress(html.read_bytes()).decode("utf-8", "replace")))
+    return out
+
+
+def write_input(folder: Path, pages: str, copies: int) -> int:
     from warcio.warcwriter import WARCWriter
 
-    sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
+    sys.path.insert(0, str(ROOT / "tests"))
     from make_warcs import write_response
-    from pages import load_pages
 
     folder.mkdir(parents=True)
     handles = [open(folder / f"bench-{i}.warc.gz", "wb") for i in range(TASKS)]
     writers = [WARCWriter(h, gzip=True) for h in handles]
     n = 0
+    source = source_pages(pages)
     for c in range(copies):
-        for page in load_pages("sample"):
+        for url, html in source:
             # A token in every paragraph: trafilatura's deduplicate would empty exact copies.
-            html = page["html"].replace("</p>", f" Copy {c}.</p>")
-            write_response(writers[n % TASKS], f"{page['url']}?copy={c}", html.encode(),
+            if copies > 1:
+                html = html.replace("</p>", f" Copy {c}.</p>")
+            write_response(writers[n % TASKS], f"{url}{'&' if '?' in url else '?'}copy={c}", html.encode(),
                            "text/html; charset=utf-8")
             n += 1
     for h in handles:
@@ -52,12 +81,26 @@ def write_input(folder: Path, copies: int) -> int:
     return n
 
 
+def extract_recipe(recipe: str, folder: Path) -> str:
+    """A recipe of one extract stage with the backend `extract-<backend>` names."""
+    import yaml
+
+    path = folder / f"{recipe}.yaml"
+    path.write_text(yaml.safe_dump({
+        "name": recipe, "input": {"format": "warc", "paths": ["unset"]},
+        "stages": [{"type": "extract", "backend": recipe.removeprefix("extract-")}]}))
+    return str(path)
+
+
 def run_ours(recipe: str, data: Path, work: Path, model: Path) -> float:
     from flows.build import build_flow
 
     os.environ["PIPELINES_HOME"] = str(work / "state")  # a cold stage cache every time
     overrides = [f"input.paths=[{data}/*.warc.gz]", f"executor.tasks={TASKS}", f"executor.workers={WORKERS}"]
-    if recipe == "web-quality":
+    if recipe.startswith("extract-"):
+        work.mkdir(parents=True, exist_ok=True)
+        recipe = extract_recipe(recipe, work)
+    elif recipe == "web-quality":
         overrides += [f"stages.quality.model={model}", "stages.quality.keep_top=null",
                       "stages.quality.threshold=0.5"]
     start = time.perf_counter()
@@ -103,7 +146,38 @@ def raw_steps(recipe: str, model: Path) -> list:
             FastTextClassifierFilter(str(model), keep_labels=[("hq", 0.5)])]
 
 
+def extract_file(args: tuple[str, str]) -> int:
+    """The raw extractor over one WARC file: the pages it extracted text from."""
+    from resiliparse.extract.html2text import extract_plain_text
+    from resiliparse.parse.encoding import bytes_to_str, detect_encoding
+    from warcio.archiveiterator import ArchiveIterator
+
+    from transforms.extract import RESILIPARSE_DEFAULTS, Extractor
+
+    path, backend = args
+    hybrid = Extractor("hybrid")
+    n = 0
+    with open(path, "rb") as f:
+        for record in ArchiveIterator(f):
+            if record.rec_type != "response":
+                continue
+            payload = record.content_stream().read()
+            html = bytes_to_str(payload, detect_encoding(payload))
+            text = (extract_plain_text(html, **RESILIPARSE_DEFAULTS) if backend == "resiliparse"
+                    else hybrid.extract(html))
+            n += bool(text.strip())
+    return n
+
+
 def run_raw(recipe: str, data: Path, work: Path, model: Path) -> float:
+    if recipe.startswith("extract-"):
+        from multiprocessing import get_context
+
+        backend = recipe.removeprefix("extract-")
+        start = time.perf_counter()
+        with get_context("fork").Pool(WORKERS) as pool:
+            pool.map(extract_file, [(str(p), backend) for p in sorted(data.glob("*.warc.gz"))], chunksize=1)
+        return time.perf_counter() - start
     from datatrove.pipeline.readers import WarcReader
     from datatrove.pipeline.writers import ParquetWriter
 
@@ -127,14 +201,17 @@ def train_model(folder: Path) -> Path:
 
 def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--recipe", choices=["web-demo", "web-quality"], default="web-quality")
-    parser.add_argument("--copies", type=int, default=100)
+    parser.add_argument("--recipe", default="web-quality",
+                        choices=["web-demo", "web-quality", "extract-resiliparse", "extract-hybrid"])
+    parser.add_argument("--pages", choices=["sample", "wcxb"], default="sample")
+    parser.add_argument("--copies", type=int, help="copies of each page (default: 100 sample, 1 wcxb)")
     parser.add_argument("--repeats", type=int, default=3)
     args = parser.parse_args()
     settings.configure_environment()
     with tempfile.TemporaryDirectory() as tmp:
         tmp = Path(tmp)
-        docs = write_input(tmp / "data", args.copies)
+        copies = args.copies or (100 if args.pages == "sample" else 1)
+        docs = write_input(tmp / "data", args.pages, copies)
         model = train_model(tmp / "model")
         run_ours(args.recipe, tmp / "data", tmp / "warmup", model)  # starts Prefect's API once
         ours, raw = [], []
@@ -142,8 +219,10 @@ def main() -> None:
             raw.append(docs / run_raw(args.recipe, tmp / "data", tmp / f"raw-{i}", model))
             ours.append(docs / run_ours(args.recipe, tmp / "data", tmp / f"ours-{i}", model))
     med_ours, med_raw = statistics.median(ours), statistics.median(raw)
-    print(f"{args.recipe}: {docs} pages, {TASKS} tasks, {WORKERS} workers, {args.repeats} runs each")
-    print(f"datatrove alone : {med_raw:8.1f} docs/s (median; runs {', '.join(f'{x:.1f}' for x in raw)})")
+    print(f"{args.recipe} on {args.pages} pages: {docs} pages, {TASKS} tasks, {WORKERS} workers, "
+          f"{args.repeats} runs each")
+    raw_name = "raw extractor  " if args.recipe.startswith("extract-") else "datatrove alone"
+    print(f"{raw_name} : {med_raw:8.1f} docs/s (median; runs {', '.join(f'{x:.1f}' for x in raw)})")
     print(f"pipelines build : {med_ours:8.1f} docs/s (median; runs {', '.join(f'{x:.1f}' for x in ours)})")
     print(f"ratio ours/raw  : {med_ours / med_raw:.2f}")
 

@@ -1,6 +1,1 @@
-"""Prefect flows of the builder. A worker or `serve` imports them to run a deployment: the engines'
-environment is set before any engine is imported."""
-
-from pipelines import settings
-
-settings.configure_environment()
+"""The top layer: the `pipelines` command, the Prefect build flow and its deployments."""

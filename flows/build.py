@@ -6,13 +6,19 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from pathlib import Path
 
-from prefect import flow, task
-from prefect.cache_policies import NO_CACHE
-from prefect.client.orchestration import get_client
-from prefect.runtime import flow_run
+from pipelines import settings
 
-from pipelines.build import BuildPlan, plan_build, run_group, write_version
-from pipelines.errors import TRANSIENT_ERRORS, USER_ERRORS
+# A worker or `serve` imports this module to run a deployment: the engines' environment (Prefect's
+# home among it) is set before any engine is imported.
+settings.configure_environment()
+
+from prefect import flow, task  # noqa: E402
+from prefect.cache_policies import NO_CACHE  # noqa: E402
+from prefect.client.orchestration import get_client  # noqa: E402
+from prefect.runtime import flow_run  # noqa: E402
+
+from pipelines.build import BuildPlan, plan_build, run_group, write_version  # noqa: E402
+from pipelines.errors import TRANSIENT_ERRORS, USER_ERRORS  # noqa: E402
 
 
 def _run_name() -> str:

@@ -14,7 +14,7 @@ from rich.table import Table
 from flows.quality_cli import quality_app
 from pipelines import settings
 from pipelines.console import err_console, fail, out_console
-from pipelines.errors import PipelinesError
+from pipelines.errors import USER_ERRORS
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
                   help="Build clean, versioned LLM training datasets from recipes.")
@@ -48,7 +48,7 @@ def build(
             if plan.up_to_date
             else _run_flow(plan, dataset, set_ or [], out)
         )
-    except PipelinesError as e:
+    except USER_ERRORS as e:
         fail(e)
     if result["up_to_date"]:
         err_console.print(f"{plan.recipe.name} {result['version']} is up to date: nothing to build.",
@@ -104,7 +104,7 @@ def list_(out: OutOption = None) -> None:
     for name in sorted(builtin_recipes()):
         try:
             description = load_recipe(name)[0].description.strip().splitlines()[0]
-        except (PipelinesError, IndexError):
+        except (*USER_ERRORS, IndexError):
             description = ""
         table.add_row(escape(name), escape(description))
     out_console.print(table)
@@ -133,7 +133,7 @@ def show(
     store = DatasetStore(out or settings.default_out_dir(), dataset)
     try:
         manifest = store.manifest(version)
-    except PipelinesError as e:
+    except USER_ERRORS as e:
         fail(e)
     out_console.print(funnel_table(manifest))
     out_console.print(f"path: {store.path(manifest['version'])}", highlight=False, soft_wrap=True,
@@ -167,7 +167,7 @@ def deploy(
             deployments.serve(spec)
             return
         deployment_id = deployments.apply(spec)
-    except PipelinesError as e:
+    except USER_ERRORS as e:
         fail(e)
     err_console.print(f"Deployed {spec.full_name} ({cron} {timezone}) on work pool '{work_pool}' at {url}; "
                       f"start a worker: prefect worker start --pool {work_pool}",
@@ -189,7 +189,7 @@ def diff(
 
     try:
         result = diff_versions(DatasetStore(out or settings.default_out_dir(), dataset), old, new)
-    except PipelinesError as e:
+    except USER_ERRORS as e:
         fail(e)
     if as_json:
         print(json.dumps(result, indent=2, ensure_ascii=False))
@@ -230,7 +230,7 @@ def publish(
         result = hub.publish(store, manifest, repo_id, private=private, retries=retries,
                              log=lambda line: err_console.print(line, highlight=False, soft_wrap=True,
                                                                 markup=False))
-    except PipelinesError as e:
+    except USER_ERRORS as e:
         fail(e)
     err_console.print(f"Published {name} to {result.url} (tag {result.version} -> {result.revision[:12]}, "
                       f"{result.files} files, {len(result.deleted)} stale files deleted)",

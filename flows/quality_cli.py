@@ -9,7 +9,7 @@ import typer
 from rich.table import Table
 
 from pipelines.console import err_console, fail
-from pipelines.errors import PipelinesError
+from pipelines.errors import USER_ERRORS, PipelinesError
 
 quality_app = typer.Typer(no_args_is_help=True, pretty_exceptions_enable=False,
                           help="Train fastText quality classifiers (DCLM style) on your own examples.")
@@ -73,7 +73,7 @@ def train(
             report = train_quality_model(positive, negative, out, **common)
         else:
             raise PipelinesError("quality: give --positive and --negative, or --data and --positive-label")
-    except PipelinesError as e:
+    except USER_ERRORS as e:
         fail(e)
     err_console.print(report_table(report))
     print(report["model"])

@@ -8,13 +8,13 @@ import typer
 from rich.console import Console
 from rich.text import Text
 
-from pipelines.errors import PipelinesError
+from pipelines.errors import USER_ERRORS
 
 out_console = Console()
 err_console = Console(stderr=True)
 
 
-def fail(error: PipelinesError) -> None:
+def fail(error: Exception) -> None:
     """Print the error's one line (no traceback) and exit 2."""
     # The message as plain text, not markup: it quotes paths, values and patterns such as [A-Za-z0-9].
     err_console.print(Text.assemble(("error:", "red"), " ", str(error)), highlight=False, soft_wrap=True)
@@ -26,7 +26,7 @@ class _NoUserErrorTracebacks(logging.Filter):
     prints that error's one line itself (the Prefect API's log keeps the whole record)."""
 
     def filter(self, record: logging.LogRecord) -> bool:
-        return not (record.exc_info and isinstance(record.exc_info[1], PipelinesError))
+        return not (record.exc_info and isinstance(record.exc_info[1], USER_ERRORS))
 
 
 def quiet_user_error_tracebacks() -> None:

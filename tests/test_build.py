@@ -136,16 +136,23 @@ def test_dataset_card_has_hub_header(demo):
     assert "| langid |" in body and "other_language" in body
 
 
-def test_curation_ran_on_datatrove_with_several_tasks(demo):
+def test_curation_ran_on_datatrove_in_one_fused_pass_with_several_tasks(demo):
     state = demo["base"] / "state" / "stages"
-    for stage in demo["manifest"]["stages"]:
-        folder = state / stage["fingerprint"]
-        assert len(list((folder / "completions").iterdir())) == 4
-        assert len(list((folder / "stats").glob("*.json"))) == 4
-        assert json.loads((folder / "executor.json").read_text())["tasks"] == 4
+    folders = [state / stage["fingerprint"] for stage in demo["manifest"]["stages"]]
+    # read, extract and langid stream: one datatrove run of 4 tasks, whose markers, stats and logs
+    # live with its last stage; each stage still caches its own output, one file per task.
+    *fused, last = folders
+    assert len(list((last / "completions").iterdir())) == 4
+    assert len(list((last / "stats").glob("*.json"))) == 4
+    assert json.loads((last / "executor.json").read_text())["tasks"] == 4
+    for folder in folders:
+        assert len(list((folder / "data").glob("*.jsonl.zst"))) == 4
+        assert json.loads((folder / "funnel.json").read_text())["in"] > 0
+    for folder in fused:
+        assert not (folder / "completions").exists()
 
 
-def test_build_is_a_prefect_flow_with_a_task_per_stage(demo):
+def test_build_is_a_prefect_flow_with_a_task_per_stage_group(demo):
     from prefect.client.orchestration import get_client
     from prefect.client.schemas.filters import FlowRunFilter, FlowRunFilterId
 
@@ -156,7 +163,8 @@ def test_build_is_a_prefect_flow_with_a_task_per_stage(demo):
     assert run.name == "web-demo-v1"
     assert run.state.is_completed()
     names = sorted(re.sub(r"-[0-9a-f]+$", "", t.name) for t in tasks)
-    assert names == ["0-read", "1-extract", "2-langid", "write-version"]
+    # One task per group of stages: the streaming stages run fused, named after them all.
+    assert names == ["0-read+extract+langid", "write-version"]
     assert all(t.state.is_completed() for t in tasks)
 
 

@@ -59,14 +59,14 @@ def test_retry_policy_comes_from_the_recipe_and_grows_exponentially(tmp_path):
     recipe.write_text(RECIPE + SYNTH.format(port=1))
     with pipelines_home(tmp_path / "state"):
         plan = plan_build(str(recipe), [], tmp_path / "out")
-        retries = [_retries(plan, i) for i in range(len(plan.stages))]
+        retries = [_retries(plan, [i]) for i in range(len(plan.stages))]
         # The read (inputs may be remote) and the model server retry; local datatrove stages do not.
         assert [r.get("retries", 0) for r in retries] == [1, 0, 0, 1]
         assert retries[3]["retry_delay_seconds"] == [0.5]
         overrides = ["retries.attempts=3", "stages.synthesize.retries=2"]
         plan = plan_build(str(recipe), overrides, tmp_path / "out")
-        assert _retries(plan, 0)["retry_delay_seconds"] == [0.5, 1.5, 4.5]
-        assert _retries(plan, 3)["retries"] == 2
+        assert _retries(plan, [0])["retry_delay_seconds"] == [0.5, 1.5, 4.5]
+        assert _retries(plan, [3])["retries"] == 2
         # Retries change how failures are met, not what is built: the same build fingerprint.
         assert plan.fingerprint == plan_build(str(recipe), [], tmp_path / "out").fingerprint
 

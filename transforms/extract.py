@@ -5,7 +5,7 @@
 
 Backends (options: those of the library call, or HYBRID_DEFAULTS for "hybrid"):
 - "trafilatura": FineWeb's extractor and setting (favor_precision, no comments). The reference.
-- "resiliparse": resiliparse's rule-based main-content text, in C: 15-25x faster, less precise.
+- "resiliparse": resiliparse's rule-based main-content text, in C: much faster, less precise.
 - "hybrid": resiliparse's speed with trafilatura's precision rules. Boilerplate containers (by
   trafilatura's own class/id vocabulary) are hidden before resiliparse parses the page, its
   minimal-HTML output is filtered block by block (link density, short non-sentences), a page with
@@ -25,18 +25,14 @@ from resiliparse.extract.html2text import extract_plain_text
 from transforms.errors import TransformError
 
 BACKENDS = ("trafilatura", "resiliparse", "hybrid")
-# python bench/extraction.py: 54 authored pages (pipelines/samples/pages.py + bench/extraction_pages.py),
-# token precision / recall / F1, speed relative to trafilatura in the same run (shared 2-core machine):
-#   trafilatura P 0.947 R 0.993 F1 0.969  1x;   resiliparse P 0.913 R 0.979 F1 0.945  ~21x;
-#   hybrid      P 0.959 R 1.000 F1 0.979  ~8.5x (also ~8x on the pages grown to 138 KB each).
-# The hybrid's F1 is at least trafilatura's on every group of pages, so it is the default. Its rules
-# were tuned on bench/extraction_pages.py; on the 24 sample pages, written before, it ties trafilatura.
+# The hybrid's F1 is at least trafilatura's on the authored pages, at several times its speed: the default.
+# bench/README.md has the figures.
 DEFAULT_BACKEND = "hybrid"
 
 TRAFILATURA_DEFAULTS = {"favor_precision": True, "include_comments": False, "deduplicate": False}
-# The resiliparse options that measured most precise (P 0.888 with main_content alone, 0.913 with
-# these): comments and post_meta (bylines) off, no alt texts, link targets or bullets. Class-word
-# skip_elements selectors added 0.009 more at a cost in speed; such rules are the hybrid's job.
+# The resiliparse options that measured most precise (bench/README.md): comments and post_meta
+# (bylines) off, no alt texts, link targets or bullets; class-word skip_elements cost speed for
+# little, and such rules are the hybrid's job.
 RESILIPARSE_DEFAULTS = {"main_content": True, "alt_texts": False, "links": False, "list_bullets": False,
                         "comments": False, "post_meta": False}
 RESILIPARSE_OPTIONS = {*RESILIPARSE_DEFAULTS, "preserve_formatting", "form_fields", "noscript",

@@ -174,17 +174,24 @@ class GenerateFn(beam.DoFn):
         )
 
 
-def generate(records, backend: dict, task: Task, sampling: Sampling, cache_path: str, chunk_size: int = 512,
-             prefix: str = ""):
-    """The rows and rejects of `task` over a PCollection of records, in chunks of `chunk_size` prompts."""
-    # min = max: every generate call gets a full chunk but the last, not BatchElements' small start.
-    batches = records | f"Chunk {task.name}" >> beam.BatchElements(
-        min_batch_size=chunk_size, max_batch_size=chunk_size
-    )
-    outputs = batches | f"Generate {task.name}" >> beam.ParDo(
-        GenerateFn(backend, task, sampling, cache_path, prefix)
-    ).with_outputs(REJECTED, main="rows")
-    return outputs.rows, outputs[REJECTED]
+class Generate(beam.PTransform):
+    """The rows and rejects of a task over a PCollection of records, in chunks of `chunk_size` prompts."""
+
+    def __init__(self, backend: dict, task: Task, sampling: Sampling, cache_path: str, chunk_size: int = 512,
+                 prefix: str = ""):
+        super().__init__()
+        self.backend, self.task, self.sampling = backend, task, sampling
+        self.cache_path, self.chunk_size, self.prefix = cache_path, chunk_size, prefix
+
+    def expand(self, records):
+        # min = max: every generate call gets a full chunk but the last, not BatchElements' small start.
+        batches = records | f"Chunk {self.task.name}" >> beam.BatchElements(
+            min_batch_size=self.chunk_size, max_batch_size=self.chunk_size
+        )
+        outputs = batches | f"Generate {self.task.name}" >> beam.ParDo(
+            GenerateFn(self.backend, self.task, self.sampling, self.cache_path, self.prefix)
+        ).with_outputs(REJECTED, main="rows")
+        return outputs.rows, outputs[REJECTED]
 
 
 class ToJudge:
@@ -218,18 +225,28 @@ class PickPair(beam.DoFn):
                             "template_sha256": self.task.template_sha256, "seed": self.sampling.seed}
 
 
-def preference_pairs(records, backend: dict, task: Preference, sampling: Sampling, cache_path: str,
-                     chunk_size: int = 512):
+class PreferencePairs(beam.PTransform):
     """n responses per prompt, each judged (n=1), grouped back by prompt into chosen/rejected pairs."""
-    responses, rejected = generate(records, backend, task.respond, sampling, cache_path, chunk_size)
-    judge_sampling = dataclasses.replace(sampling, n=1)
-    verdicts, unjudged = generate(responses | "To judge" >> beam.Map(ToJudge()), backend, task.judge,
-                                  judge_sampling, cache_path, chunk_size, prefix="judge_")
-    verdicts = verdicts | "Carry" >> beam.Map(_carry)
-    grouped = verdicts | "By prompt" >> beam.GroupBy(_prompt_id)
-    pairs = grouped | "Pick" >> beam.ParDo(PickPair(task, sampling)).with_outputs(REJECTED, main="pairs")
-    lost = (rejected, unjudged, pairs[REJECTED]) | "Rejects" >> beam.Flatten()
-    return pairs.pairs, lost
+
+    def __init__(self, backend: dict, task: Preference, sampling: Sampling, cache_path: str,
+                 chunk_size: int = 512):
+        super().__init__()
+        self.backend, self.task, self.sampling = backend, task, sampling
+        self.cache_path, self.chunk_size = cache_path, chunk_size
+
+    def expand(self, records):
+        task, sampling = self.task, self.sampling
+        responses, rejected = records | "Respond" >> Generate(self.backend, task.respond, sampling,
+                                                              self.cache_path, self.chunk_size)
+        judge_sampling = dataclasses.replace(sampling, n=1)
+        verdicts, unjudged = (responses | "To judge" >> beam.Map(ToJudge())
+                              | "Judge" >> Generate(self.backend, task.judge, judge_sampling, self.cache_path,
+                                                    self.chunk_size, prefix="judge_"))
+        verdicts = verdicts | "Carry" >> beam.Map(_carry)
+        grouped = verdicts | "By prompt" >> beam.GroupBy(_prompt_id)
+        pairs = grouped | "Pick" >> beam.ParDo(PickPair(task, sampling)).with_outputs(REJECTED, main="pairs")
+        lost = (rejected, unjudged, pairs[REJECTED]) | "Rejects" >> beam.Flatten()
+        return pairs.pairs, lost
 
 
 def _prompt_id(verdict: dict) -> str:
@@ -285,16 +302,17 @@ def synthesis_graph(p: beam.Pipeline, source: list[dict] | str, backend: dict, t
         records = lines | "Records" >> beam.Map(to_record or json.loads)
     else:
         records = p | "Records" >> beam.Create(source)
-    make = GRAPHS[task.graph]
-    rows, rejected = make(records, backend, task, sampling, cache_path, chunk_size)
+    graph = GRAPHS[task.graph](backend, task, sampling, cache_path, chunk_size)
+    rows, rejected = records | f"Synthesize {task.name}" >> graph
     for name, pcoll in (("rows", rows), (REJECTED, rejected)):
         (pcoll | f"Encode {name}" >> beam.Map(_dumps)
          | f"Write {name}" >> beam.io.WriteToText(str(out_dir / name), file_name_suffix=".jsonl",
                                                   shard_name_template="-SS-of-NN"))
 
 
-# Each task's graph, by the name it declares: one generation, or responses then their judgements.
-GRAPHS = {"generate": generate, "preference_pairs": preference_pairs}
+# Each task's Beam graph, by the name it declares (a transform imports no engine): one generation, or
+# responses then their judgements.
+GRAPHS: dict[str, type[beam.PTransform]] = {"generate": Generate, "preference_pairs": PreferencePairs}
 
 
 def _dumps(row: dict) -> str:

@@ -38,18 +38,8 @@ def ray_executor(spec, steps: list, tasks: int, logging_dir: Path, libraries: li
 
 
 class RayExecutor(RayPipelineExecutor):
-    """datatrove's RayPipelineExecutor, with what it leaves to its caller:
-
-    - joining the cluster: datatrove expects `ray.init()` done; here it is done on the first run,
-      with a one-line error when no cluster answers (ray.init would wait minutes) or no node can hold
-      a task (datatrove would wait for ever), and with this checkout's code shipped to the workers
-      (`ray_runtime_env`);
-    - failing: datatrove logs a failed task at debug level and returns after the others, so a
-      stage would go on with part of its output; here missing completion markers fail the stage;
-    - task logs: datatrove writes each task's log to `<tmp>/ray_logs/logs/task_NNNNN.log` on the
-      worker and copies it into logging_dir at the end; that path is shared by every stage and build
-      running the same rank on that node, so each task gets a temporary folder of its own.
-    """
+    """datatrove's RayPipelineExecutor, joining the cluster, failing a stage on a failed task, a log
+    folder per task (infra/ray/README.md says why each)."""
 
     def __init__(self, *args, address: str = "auto", libraries: list[str] = (), **kwargs):
         # datatrove warns, for every executor made, that a local logging_dir must be a filesystem
@@ -146,17 +136,8 @@ def _ray_bootstrap(target: str, address: str) -> tuple[str, int]:
 
 
 def ray_runtime_env() -> dict:
-    """The Ray job's runtime environment: this checkout's packages and the engines' settings.
-
-    Our steps reach the workers pickled by reference to their classes (`pipelines.engines.*`,
-    `transforms.*`): a worker imports them. It must import the code the driver planned with, since the
-    stage cache is keyed by that code's version: a copy installed on a worker image, older or newer,
-    would write other output under the same key. So Ray ships the three packages with the job
-    (`py_modules`: zipped once per content hash, unpacked on each node, first on the workers' sys.path);
-    `working_dir` would ship the whole checkout with its datasets, state and venv. The libraries come
-    from the workers' own environment (this venv here, the worker image on a cluster), and
-    `_check_workers` compares their versions with the driver's.
-    """
+    """The Ray job's runtime environment: this checkout's packages (infra/ray/README.md) and the
+    engines' settings."""
     return {"py_modules": [str(folder) for folder in code_packages()],
             "excludes": ["__pycache__", "*.pyc"],
             "env_vars": {name: os.environ[name] for name in RAY_WORKER_ENV if name in os.environ}}

@@ -75,22 +75,8 @@ class _JobIds:
 
 
 class WaitingSlurmExecutor(SlurmPipelineExecutor):
-    """datatrove's SlurmPipelineExecutor, returning only when its array job has ended.
-
-    datatrove submits and returns: stages would then overlap, and the version would be written
-    before its data. Waiting, three ways were weighed:
-    - `sbatch --wait` (`#SBATCH --wait` works as a directive too): blocks and exits with the highest
-      task exit code, but polls slurmctld at 2, 8, then every 32 s (below MinJobAge / 2), so a short
-      stage waits up to half a minute more; and sbatch prints the job id only when it exits, so a
-      build interrupted meanwhile could not cancel what it started.
-    - `sacct`: a task's exit state, but only on clusters that run slurmdbd.
-    - here: submit as datatrove does, poll `squeue` for the job ids until none is queued or running
-      (every second at first, every 15 s after about a minute), then ask datatrove's completion markers
-      which tasks ended well: the markers are what a rerun trusts too (it skips the tasks marked
-      complete). A task that failed leaves no marker and fails the stage with the path of its log.
-      Interrupted (Ctrl-C, an error), the build cancels its jobs, so a rerun never races them for the
-      same output. Works with any Slurm: no accounting daemon, no MinJobAge setting needed.
-    """
+    """datatrove's SlurmPipelineExecutor, returning only when its array job has ended (infra/slurm/README.md:
+    how it waits, and why so)."""
 
     def __init__(self, *args, poll_max_s: float = 15.0, **kwargs):
         # datatrove writes --qos=normal by default; a cluster with accounting but no QOS of that name
