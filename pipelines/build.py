@@ -18,7 +18,7 @@ from pathlib import Path
 import pipelines
 from pipelines import settings
 from pipelines.card import render_card
-from pipelines.engines.datatrove.cache import CACHE_GLOB, cache_reader, cache_writer, iter_cached, tally_drops
+from pipelines.engines.datatrove.cache import Tally, cache_reader, cache_writer, iter_cached, tally_drops
 from pipelines.engines.datatrove.run import run_pipeline
 from pipelines.errors import USER_ERRORS, RecipeError
 from pipelines.fingerprint import FileHashes, sha256_file
@@ -75,6 +75,12 @@ class BuildPlan:
             else:
                 groups.append([i])
         return groups
+
+    def keeps_output(self, i: int) -> bool:
+        """Whether stage i writes its output to the stage cache: every stage does, but one that need not
+        (the read stage) when the next stage streams on from it in the same pass."""
+        after = self.stages[i + 1].spec if i + 1 < len(self.stages) else None
+        return self.stages[i].spec.cache_output or after is None or not after.streaming
 
     def libraries(self) -> list[str]:
         """Every library the build's stages run on: what each worker must have alike."""
@@ -178,9 +184,11 @@ def run_group(plan: BuildPlan, group: list[int]) -> list[dict]:
         for i in group:  # in stage order, so concurrent builds sharing stages cannot deadlock
             locks.enter_context(_file_lock(plan.cache_dir / f"{plan.stages[i].fingerprint}.lock"))
         for i in group:
-            final = plan.cache_dir / plan.stages[i].fingerprint / "funnel.json"
-            if final.is_file():
-                results[i] = json.loads(final.read_text()) | {"cached": True}
+            final = plan.cache_dir / plan.stages[i].fingerprint
+            # A stage that kept no output is done, unless a stage after it now needs that output.
+            if (final / "funnel.json").is_file() and (plan.stages[i].spec.cache_output or (
+                    final / "data").is_dir() or not plan.keeps_output(i)):
+                results[i] = json.loads((final / "funnel.json").read_text()) | {"cached": True}
                 _report(plan, [i], plan.recipe.executor.tasks, plan.recipe.executor.tasks)
         pending = [i for i in group if i not in results]
         # Fingerprints chain, so what is left is a suffix; run each stretch of pending stages as one.
@@ -209,15 +217,15 @@ def _run_fresh(plan: BuildPlan, run: list[int]) -> dict[int, dict]:
     first = run[0]
     previous = plan.cache_dir / plan.stages[first - 1].fingerprint / "data" if first else None
     spec = plan.stages[first].spec
-    kept_nothing = previous is not None and plan.stages[first - 1].spec.makes_documents and not any(
-        previous.glob(CACHE_GLOB))
+    kept_nothing = first and plan.stages[first - 1].spec.makes_documents and not _funnel(plan, first - 1)[
+        "out"]
     if kept_nothing and spec.makes_documents:
         results = {i: dict(EMPTY_FUNNEL) for i in run}
     elif not spec.streaming:
         results = {first: spec.run(StageRun(plan, first, previous, works[first], _runner(plan, [first])))}
         _report(plan, run, 1, 1)
     else:
-        results = _run_fused(plan, run, previous, works)
+        results = _run_fused(plan, run, works)
     seconds = round((time.monotonic() - started) / len(run), 3)
     for i in run:
         stage = plan.stages[i]
@@ -225,26 +233,30 @@ def _run_fresh(plan: BuildPlan, run: list[int]) -> dict[int, dict]:
                       **results[i],
                       "seconds": seconds}
         (works[i] / "funnel.json").write_text(json.dumps(results[i], indent=2))
-        os.rename(works[i], plan.cache_dir / stage.fingerprint)
+        final = plan.cache_dir / stage.fingerprint
+        if final.is_dir():  # done before without its output, which a later stage now reads
+            shutil.rmtree(final)
+        os.rename(works[i], final)
         results[i] |= {"cached": False}
     return results
 
 
-def _run_fused(plan: BuildPlan, run: list[int], previous: Path | None,
-               works: dict[int, Path]) -> dict[int, dict]:
+def _run_fused(plan: BuildPlan, run: list[int], works: dict[int, Path]) -> dict[int, dict]:
     """Consecutive streaming stages as one datatrove pipeline, a cache writer teed after each stage: each
     stage keeps its own cache, funnel and drop reasons, and a later change reruns from there."""
-    steps = [cache_reader(previous)] if previous is not None else []
+    steps, records_in = _source(plan, run[0], works[run[0]])
     spans = []
     for i in run:
         spec = plan.stages[i].spec
         own = [tally_drops(step) for step in spec.steps(works[i])]
         spans.append((i, len(steps), len(steps) + len(own)))
-        steps += [*own, cache_writer(works[i] / "data")]
+        keep = plan.keeps_output(i)
+        steps += [*own, cache_writer(works[i] / "data") if keep else Tally(spec.counts_words)]
     # Its logs, stats and completion markers live with the last stage of the group.
     stats = _runner(plan, run)(steps, works[run[-1]])
     results = {}
-    records_in = records_read(stats[0]) if previous is not None else None
+    if records_in == -1:  # read from the previous stage's cache: what its reader read
+        records_in = records_read(stats[0])
     for i, start, end in spans:
         spec = plan.stages[i].spec
         if records_in is None:  # the read stage: what its reader read
@@ -253,6 +265,32 @@ def _run_fused(plan: BuildPlan, run: list[int], previous: Path | None,
         results[i] = spec.finish(works[i], result)
         records_in = result["out"]
     return results
+
+
+def _source(plan: BuildPlan, first: int, work: Path) -> tuple[list, int | None]:
+    """The steps that feed stage `first`, and the records they give it (-1: count them as read; None: it
+    reads the inputs itself): the previous stage's cache or, where that stage kept none (the read
+    stage), its steps run again, from the last stage that kept its output."""
+    if not first:
+        return [], None
+    again = []
+    k = first - 1
+    while k >= 0 and not plan.stages[k].spec.cache_output and not _data(plan, k).is_dir():
+        again.insert(0, k)
+        k -= 1
+    steps = [cache_reader(_data(plan, k))] if k >= 0 else []
+    for j in again:
+        (work / f"source-{j}").mkdir(exist_ok=True)
+        steps += plan.stages[j].spec.steps(work / f"source-{j}")
+    return steps, _funnel(plan, first - 1)["out"] if again else -1
+
+
+def _data(plan: BuildPlan, i: int) -> Path:
+    return plan.cache_dir / plan.stages[i].fingerprint / "data"
+
+
+def _funnel(plan: BuildPlan, i: int) -> dict:
+    return json.loads((plan.cache_dir / plan.stages[i].fingerprint / "funnel.json").read_text())
 
 
 def _runner(plan: BuildPlan, run: list[int]) -> Callable[..., list[dict]]:

@@ -130,24 +130,28 @@ def test_killed_in_the_middle_of_a_stage_resumes_its_finished_tasks(big):
 
 
 def test_a_stage_left_half_done_with_another_task_count_is_redone(tmp_path, monkeypatch):
-    from pipelines.build import plan_build, run_stage
+    from pipelines.build import plan_build, run_group
 
     monkeypatch.setenv("PIPELINES_HOME", str(tmp_path / "state"))
     write_wet(tmp_path / "wet", files=4, records=50)
     recipe = tmp_path / "r.yaml"
     recipe.write_text(RECIPE.format(folder=tmp_path / "wet"))
     plan = plan_build(str(recipe), [], tmp_path / "out")
-    assert run_stage(plan, 0)["out"] == 200
-    # As if killed with 4 tasks after ranks 0 and 1 had finished.
-    done = plan.cache_dir / plan.stages[0].fingerprint
-    partial = done.with_name(done.name + ".partial")
-    done.rename(partial)
-    (partial / "funnel.json").unlink()
+    assert [r["out"] for r in run_group(plan, [0, 1])] == [200, 200]
+    # As if killed with 4 tasks after ranks 0 and 1 had finished (read and langid run as one pass,
+    # whose markers and stats are langid's).
+    partials = []
+    for stage in plan.stages:
+        done = plan.cache_dir / stage.fingerprint
+        partials.append(done.with_name(done.name + ".partial"))
+        done.rename(partials[-1])
+        (partials[-1] / "funnel.json").unlink()
     for rank in (2, 3):
-        (partial / "completions" / f"{rank:05d}").unlink()
-        (partial / "stats" / f"{rank:05d}.json").unlink()
-        (partial / "data" / f"{rank:05d}.jsonl.zst").unlink()
-    # Resumed with 2 tasks, ranks 0 and 1 would mean other files: the stage must start over.
+        (partials[1] / "completions" / f"{rank:05d}").unlink()
+        (partials[1] / "stats" / f"{rank:05d}.json").unlink()
+        (partials[1] / "data" / f"{rank:05d}.jsonl.zst").unlink()
+    # Resumed with 2 tasks, ranks 0 and 1 would mean other files: the stages must start over.
     plan = plan_build(str(recipe), ["executor.tasks=2"], tmp_path / "out")
-    result = run_stage(plan, 0)
-    assert result["in"] == result["out"] == 200 and not result["cached"]
+    read, langid = run_group(plan, [0, 1])
+    assert read["in"] == read["out"] == langid["out"] == 200 and not langid["cached"]
+    assert len(list((plan.cache_dir / plan.stages[1].fingerprint / "completions").iterdir())) == 2

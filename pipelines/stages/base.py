@@ -55,6 +55,9 @@ class Stage(Spec):
     path_fields: ClassVar[tuple[str, ...]] = ()
     # Whether its output is the curated documents (False: records of its own config, like synthesis).
     makes_documents: ClassVar[bool] = True
+    # Whether it always caches its output. False: only where a barrier or the version reads it; a
+    # streaming stage after it gets its steps run again instead (the read stage: its inputs are its cache).
+    cache_output: ClassVar[bool] = True
 
     @property
     def name(self) -> str:
@@ -72,6 +75,11 @@ class Stage(Spec):
     def streaming(self) -> bool:
         """A step per document, fused with its neighbours into one datatrove run; else a barrier."""
         return False
+
+    @property
+    def counts_words(self) -> bool:
+        """Whether its output's words are the dataset's (not HTML's): counted in the funnel."""
+        return True
 
     def steps(self, work: Path) -> list:
         """A streaming stage's datatrove steps; side files go under `work`."""

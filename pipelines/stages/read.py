@@ -51,10 +51,16 @@ class ReadStage(Stage):
     modules = ("pipelines.engines.datatrove.reader", "pipelines.engines.datatrove.records",
                "transforms.dedup")
     libraries = ("datatrove", "warcio", "faust-cchardet", "pyarrow")
+    # Its cache would be its inputs again (HTML in full): writing it cost more than reading the WARCs.
+    cache_output = False
 
     @property
     def streaming(self) -> bool:
         return True
+
+    @property
+    def counts_words(self) -> bool:
+        return self.input.format != "warc"
 
     def steps(self, work: Path) -> list:
         files = [Path(f) for f in self.inputs]

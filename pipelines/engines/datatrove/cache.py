@@ -32,6 +32,24 @@ class CacheWriter(JsonlWriter):
         super().write(document, rank, **kwargs)
 
 
+class Tally(PipelineStep):
+    """Counts what a stage passes on where no cache writer follows it (the read stage, fused)."""
+
+    name = "🔢 Tally"
+    type = "📊 - STATS"
+
+    def __init__(self, count_words: bool):
+        super().__init__()
+        self.count_words = count_words
+
+    def run(self, data, rank: int = 0, world_size: int = 1):
+        for document in data:
+            self.stat_update("total")
+            if self.count_words:
+                self.stat_update("words", value=words(document.text))
+            yield document
+
+
 class DropTally:
     """Stands where a datatrove filter takes an exclusion writer: counts the words it drops."""
 
