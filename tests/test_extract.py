@@ -120,3 +120,27 @@ def test_unknown_option_is_a_one_line_user_error():
         Extractor("hybrid", fast_mode=True)
     with pytest.raises(USER_ERRORS, match="has no option favor_precision"):
         Extractor("resiliparse", favor_precision=True)
+
+
+def test_a_page_past_the_timeout_is_counted_and_skipped_and_the_rest_go_on():
+    import time
+
+    from datatrove.data import Document
+
+    from pipelines.engines.datatrove.extract import BackendExtractor
+
+    class Slow(BackendExtractor):
+        def extract(self, text: str) -> str:
+            if "slow" in text:
+                time.sleep(30)  # interrupted by the step's alarm
+            return super().extract(text)
+
+    page = "<html><body><article><p>{} A paragraph of main text that is long enough to keep.</p>" \
+           "</article></body></html>"
+    docs = [Document(text=page.format(word), id=str(i)) for i, word in enumerate(["fast", "slow", "fast"])]
+    step = Slow("resiliparse", timeout=0.3)
+    start = time.monotonic()
+    kept = list(step.run(iter(docs)))
+    assert time.monotonic() - start < 5
+    assert [d.id for d in kept] == ["0", "2"] and all("main text" in d.text for d in kept)
+    assert step.stats["timeout"].total == 1 and step.stats["extracted"].total == 2
