@@ -7,15 +7,7 @@ import json
 import os
 from pathlib import Path
 
-CHUNK = 1 << 20
-
-
-def sha256_file(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        while chunk := f.read(CHUNK):
-            h.update(chunk)
-    return h.hexdigest()
+from transforms.hashing import sha256_file
 
 
 class FileHashes:
