@@ -215,7 +215,7 @@ def _run_fresh(plan: BuildPlan, run: list[int]) -> dict[int, dict]:
         (work / "tasks").write_text(marker)
         works[i] = work
     first = run[0]
-    previous = plan.cache_dir / plan.stages[first - 1].fingerprint / "data" if first else None
+    previous = _data(plan, first - 1) if first else None
     spec = plan.stages[first].spec
     kept_nothing = first and plan.stages[first - 1].spec.makes_documents and not _funnel(plan, first - 1)[
         "out"]
