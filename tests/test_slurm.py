@@ -210,10 +210,11 @@ def test_a_build_on_slurm_has_the_rows_of_a_local_build(slurm, tmp_path):
 
     # Every pass of every stage was an array job of the cluster: its script, one log per task.
     scripts = sorted((tmp_path / "slurm-state" / "stages").rglob("launch_script.slurm"))
-    # read, extract, langid; the dedup stage's sign, bucket (one task per band), cluster and filter.
-    assert len(scripts) == 3 + 4
+    # read, extract and langid fused into one pass; the dedup stage's sign, bucket (one task per band),
+    # cluster and filter.
+    assert len(scripts) == 1 + 4
     arrays = sorted(_directives(s.read_text())["array"] for s in scripts)
-    assert arrays == ["0-0%1", "0-1%2"] + ["0-3%2"] * 5
+    assert arrays == ["0-0%1", "0-1%2"] + ["0-3%2"] * 3, arrays
     for script in scripts:
         options = _directives(script.read_text())
         assert options["partition"] == "debug" and options["comment"] == "pipelines-test"
