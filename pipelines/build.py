@@ -25,7 +25,10 @@ from pipelines.fingerprint import FileHashes, sha256_file
 from pipelines.funnel import EMPTY_FUNNEL, records_read, stage_funnel
 from pipelines.recipe import Recipe, expand_inputs, load_recipe, sha256_json
 from pipelines.stages import STAGES, Stage, StageRun
+from pipelines.stages.decontaminate import DecontamStage
 from pipelines.stages.read import ReadStage
+from pipelines.stages.records import RecordStage
+from pipelines.stages.synthesize import ROWS
 from pipelines.store import DatasetStore
 from pipelines.store.plots import funnel_png
 from pipelines.store.writer import merge_in_input_order, write_split
@@ -40,6 +43,7 @@ class StagePlan:
     name: str
     fingerprint: str
     spec: Stage
+    auto: bool = False  # added by the plan, not named in the recipe (a synthetic config's decontamination)
 
 
 @dataclass
@@ -66,11 +70,26 @@ class BuildPlan:
         """The index of the last stage whose output is the curated documents."""
         return max(i for i, s in enumerate(self.stages) if s.spec.makes_documents)
 
+    def rows(self, config: str, before: int | None = None) -> Path:
+        """The rows file of a synthetic config as stage `before` reads it (default: as the version holds
+        it): that of the last stage before it that wrote the config, its synthesize or a record stage."""
+        end = len(self.stages) if before is None else before
+        writer = next((k for k in reversed(range(end)) if self.stages[k].spec.rows_config == config), None)
+        if writer is None:  # the recipe's check makes this unreachable from a recipe
+            raise KeyError(f"no stage before stage {end} writes config {config!r}")
+        return self.cache_dir / self.stages[writer].fingerprint / ROWS
+
+    def fuses(self, i: int) -> bool:
+        """Whether stage i streams documents, fused with its streaming neighbours (a stage on a synthetic
+        config's rows runs alone)."""
+        spec = self.stages[i].spec
+        return spec.streaming and spec.makes_documents
+
     def groups(self) -> list[list[int]]:
         """The stages in runs: consecutive streaming stages fused into one, each barrier alone."""
         groups: list[list[int]] = []
-        for i, stage in enumerate(self.stages):
-            if stage.spec.streaming and groups and self.stages[groups[-1][-1]].spec.streaming:
+        for i in range(len(self.stages)):
+            if self.fuses(i) and groups and self.fuses(groups[-1][-1]):
                 groups[-1].append(i)
             else:
                 groups.append([i])
@@ -79,8 +98,8 @@ class BuildPlan:
     def keeps_output(self, i: int) -> bool:
         """Whether stage i writes its output to the stage cache: every stage does, but one that need not
         (the read stage) when the next stage streams on from it in the same pass."""
-        after = self.stages[i + 1].spec if i + 1 < len(self.stages) else None
-        return self.stages[i].spec.cache_output or after is None or not after.streaming
+        last = i + 1 == len(self.stages)
+        return self.stages[i].spec.cache_output or last or not self.fuses(i + 1)
 
     def libraries(self) -> list[str]:
         """Every library the build's stages run on: what each worker must have alike."""
@@ -113,14 +132,14 @@ def plan_build(recipe_ref: str, overrides: list[str] = (), out: Path | None = No
     fingerprint = sha256_json({"stage": "read", "params": read_params,
                                "inputs": [i["sha256"] for i in inputs], "code": read.code_version()})
     stages = [StagePlan(read.name, fingerprint, read)]
-    for spec in recipe.stages:
+    for spec, auto in planned_stages(recipe.stages):
         # A model retrained or a benchmark edited in place is another stage: content counts.
         # Retries change how failures are met, not what a stage makes: not part of the fingerprint.
         params = spec.model_dump(mode="json", exclude={"retries"})
         fingerprint = sha256_json({"stage": spec.type, "params": params,
                                    "files_sha256": [hashes.sha256(Path(f)) for f in spec.files()],
                                    "parent": fingerprint, "code": spec.code_version()})
-        stages.append(StagePlan(spec.name, fingerprint, spec))
+        stages.append(StagePlan(spec.name, fingerprint, spec, auto))
     hashes.save()
 
     # The executor and the retries change how the work is spread and failures met, not what is made:
@@ -134,6 +153,20 @@ def plan_build(recipe_ref: str, overrides: list[str] = (), out: Path | None = No
     return BuildPlan(recipe, recipe_path, list(overrides), inputs, stages, build_fp, store,
                      version=existing or store.next_version(), up_to_date=existing is not None,
                      parent=store.latest())
+
+
+def planned_stages(specs: list[Stage]) -> Iterator[tuple[Stage, bool]]:
+    """The recipe's stages, each with whether the plan added it: after each synthesize stage, a
+    decontaminate stage on its config against each documents' decontaminate stage's benchmarks, unless
+    that stage says `synthetic_configs: false` or the recipe decontaminates the config itself."""
+    benchmarks = [s for s in specs if isinstance(s, DecontamStage) and s.covers_synthetic]
+    own = {s.input for s in specs if isinstance(s, DecontamStage) and s.input is not None}
+    for spec in specs:
+        yield spec, False
+        config = spec.rows_config
+        if config is not None and not isinstance(spec, RecordStage) and config not in own:
+            for stage in benchmarks:
+                yield stage.on_config(config), True
 
 
 def _check_parquet_inputs(files: list[Path], text_fields: list[str], recipe_path: Path) -> None:
@@ -219,10 +252,14 @@ def _run_fresh(plan: BuildPlan, run: list[int]) -> dict[int, dict]:
     spec = plan.stages[first].spec
     kept_nothing = first and plan.stages[first - 1].spec.makes_documents and not _funnel(plan, first - 1)[
         "out"]
+    ctx = StageRun(plan, first, previous, works[first], _runner(plan, [first]))
     if kept_nothing and spec.makes_documents:
         results = {i: dict(EMPTY_FUNNEL) for i in run}
+    elif isinstance(spec, RecordStage) and spec.input is not None:
+        results = {first: spec.run_on_rows(ctx)}
+        _report(plan, run, 1, 1)
     elif not spec.streaming:
-        results = {first: spec.run(StageRun(plan, first, previous, works[first], _runner(plan, [first])))}
+        results = {first: spec.run(ctx)}
         _report(plan, run, 1, 1)
     else:
         results = _run_fused(plan, run, works)
@@ -336,6 +373,10 @@ def write_version(plan: BuildPlan, results: list[dict], started_at: datetime) ->
         for i, (stage, result) in enumerate(zip(plan.stages, results, strict=True)):
             files += stage.spec.add_to_version(plan, i, result, folder)
             configs |= stage.spec.version_configs(result, recipe.output.split)
+            if stage.auto:
+                result["auto"] = True
+        for name, config in configs.items():
+            config |= config_report(plan, results, name)
         manifest = {
             "dataset": recipe.name,
             "version": plan.version,
@@ -363,6 +404,26 @@ def write_version(plan: BuildPlan, results: list[dict], started_at: datetime) ->
         manifest["files"] = {str(p.relative_to(folder)): sha256_file(p) for p in files}
         (folder / "manifest.json").write_text(json.dumps(manifest, indent=2))
     return plan.path
+
+
+def config_report(plan: BuildPlan, results: list[dict], config: str) -> dict:
+    """A synthetic config's rows as the version holds them (after its record stages), the stages that made
+    them, and whether and against what they were decontaminated."""
+    chain = [i for i, s in enumerate(plan.stages) if s.spec.rows_config == config]
+    if not chain:  # a stage's second config (its negatives): written as the stage made it
+        return {}
+    decontaminated = []
+    for i in chain:
+        stage, result = plan.stages[i], results[i]
+        if isinstance(stage.spec, DecontamStage):
+            decontaminated.append({"stage": stage.name, "benchmarks": [b.name for b in stage.spec.benchmarks],
+                                   "n": stage.spec.n, "auto": stage.auto,
+                                   "removed": sum(result["dropped"].values())})
+    # Why not, where it was not: the recipe lists no benchmarks, or its decontaminate stage opts out.
+    opted_out = any(isinstance(s.spec, DecontamStage) and s.spec.input is None and not s.spec.covers_synthetic
+                    for s in plan.stages)
+    return {"rows": results[chain[-1]]["out"], "stages": [plan.stages[i].name for i in chain],
+            "decontaminated": decontaminated, "decontamination_opted_out": opted_out and not decontaminated}
 
 
 def _order(doc) -> tuple[int, int]:

@@ -6,7 +6,7 @@ import re
 
 import yaml
 
-from pipelines.funnel import funnel_markdown
+from pipelines.funnel import by_reason, funnel_markdown
 from pipelines.stages import stage_class
 
 # The Hub's size buckets (datasets/utils/resources/size_categories.json), each with its upper bound.
@@ -53,6 +53,36 @@ def _stage_sections(manifest: dict) -> str:
         key = cls.card_section.__func__
         groups.setdefault(key, (cls, []))[1].append(stage)
     return "".join(cls.card_section(stages) for cls, stages in groups.values())
+
+
+def _configs_section(manifest: dict) -> str:
+    """Each synthetic config's own funnel (its synthesize stage and the record stages on its rows), and
+    whether and against what its rows were decontaminated."""
+    parts = []
+    for name, config in manifest.get("configs", {}).items():
+        if "stages" not in config:  # a version written before configs had their own funnel
+            continue
+        lines = ["| stage | rows in | rows out | rows dropped (by reason) |", "|---|---:|---:|---|"]
+        lines += [f"| {s['name']}{' (added)' if s.get('auto') else ''} | {s['in']:,} | {s['out']:,} | "
+                  f"{by_reason(s['dropped'])} |" for s in manifest["stages"] if s["name"] in config["stages"]]
+        parts.append(f"### `{name}` ({config['rows']:,} rows)\n\n" + "\n".join(lines)
+                     + f"\n\n{_decontamination(config)}\n")
+    if not parts:
+        return ""
+    return ("\n## Synthetic configs\n\nThe rows of each config, stage by stage: its synthesize stage, then "
+            "the record stages on its rows (dedup, decontamination, filters).\n\n" + "\n".join(parts))
+
+
+def _decontamination(config: dict) -> str:
+    done = config.get("decontaminated") or []
+    if not done:
+        why = ("the recipe opts out (`synthetic_configs: false` on its decontaminate stage)"
+               if config.get("decontamination_opted_out") else "the recipe lists no benchmarks")
+        return f"Not decontaminated: {why}."
+    return " ".join(
+        f"Decontaminated against {', '.join(d['benchmarks'])} ({d['n']}-grams, stage `{d['stage']}`"
+        f"{', added from the recipe benchmarks' if d['auto'] else ''}): {d['removed']:,} rows removed."
+        for d in done)
 
 
 def _recipe_section(manifest: dict) -> str:
@@ -114,7 +144,7 @@ def render_card(manifest: dict, repo_id: str | None = None) -> str:
 {funnel_markdown(manifest)}
 
 ![Documents kept and dropped per stage](funnel.png)
-{_stage_sections(manifest)}
+{_stage_sections(manifest)}{_configs_section(manifest)}
 ## Lineage
 
 - Parent version: {parent}

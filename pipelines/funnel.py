@@ -5,7 +5,8 @@ from __future__ import annotations
 from rich.table import Table
 
 
-def _by_reason(counts: dict[str, int]) -> str:
+def by_reason(counts: dict[str, int]) -> str:
+    """A total and its parts: `12 (duplicate 10, gsm8k 2)`."""
     reasons = ", ".join(f"{reason} {n:,}" for reason, n in counts.items())
     return f"{sum(counts.values()):,}" + (f" ({reasons})" if counts else "")
 
@@ -19,9 +20,9 @@ def _rows(manifest: dict) -> list[tuple[str, ...]]:
     for i, stage in enumerate(manifest["stages"]):
         text = i >= first_text and "words_out" in stage
         rows.append((
-            stage["name"], f"{stage['in']:,}", f"{stage['out']:,}", _by_reason(stage["dropped"]),
+            stage["name"], f"{stage['in']:,}", f"{stage['out']:,}", by_reason(stage["dropped"]),
             f"{stage['words_out']:,}" if text else "-",
-            _by_reason(stage["words_dropped"]) if text else "-",
+            by_reason(stage["words_dropped"]) if text else "-",
             "cached" if stage.get("cached") else f"{stage.get('seconds', 0):.1f} s",
         ))
     return rows

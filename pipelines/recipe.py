@@ -17,6 +17,7 @@ from pydantic import Field, ValidationError, model_validator
 from pipelines.errors import RecipeError
 from pipelines.stages import STAGE_TYPES, RecipeStage, Spec, stage_class
 from pipelines.stages.read import InputSpec
+from pipelines.stages.records import RecordStage
 
 NAME_PATTERN = r"^[a-z0-9][a-z0-9._-]*$"
 
@@ -89,22 +90,26 @@ class Recipe(Spec):
 
     @model_validator(mode="after")
     def _records_last(self) -> Recipe:
-        """Stages that write records of their own config come after those that curate the documents,
-        each config written once and read only after it is written."""
+        """Stages that write records of their own config come after those that curate the documents, each
+        config written once; a stage reads a config (`input:`) only after a synthesize stage writes it."""
         configs: list[str] = []
         for i, stage in enumerate(self.stages):
-            if not stage.makes_documents:
-                source = getattr(stage, "input", None)
-                if source is not None and source not in configs:
-                    raise ValueError(f"stages.{i}.input: no earlier synthesize stage writes config "
-                                     f"{source!r} (earlier: {', '.join(configs) or 'none'})")
-                if stage.config_name in configs:
-                    raise ValueError(f"stages.{i}.config: {stage.config_name!r} is written by an earlier "
-                                     "stage: give this one its own config")
-                configs.append(stage.config_name)
-            elif configs:
-                raise ValueError(f"stages.{i}: document stages come before the synthesize stages "
-                                 "(dedup synthetic rows with a recipe whose input is their JSONL or Parquet)")
+            if stage.makes_documents:
+                if configs:
+                    how = (f"give it input: <config> ({', '.join(configs)}) to run it on a config's rows"
+                           if isinstance(stage, RecordStage) else f"{stage.type} cannot run on rows")
+                    raise ValueError(f"stages.{i}: document stages come before the synthesize stages; {how}")
+                continue
+            source = getattr(stage, "input", None)
+            if source is not None and source not in configs:
+                raise ValueError(f"stages.{i}.input: no earlier synthesize stage writes config {source!r} "
+                                 f"(earlier: {', '.join(configs) or 'none'})")
+            if isinstance(stage, RecordStage):  # its rows go back to the config it runs on
+                continue
+            if stage.config_name in configs:
+                raise ValueError(f"stages.{i}.config: {stage.config_name!r} is written by an earlier "
+                                 "stage: give this one its own config")
+            configs.append(stage.config_name)
         return self
 
     def content_hash(self) -> str:

@@ -17,7 +17,7 @@ from pydantic import Field
 
 from pipelines.stages.base import Spec, Stage, StageRun
 
-_SHARED = ("base", "filters")  # what stage modules share, not stages of their own
+_SHARED = ("base", "filters", "records")  # what stage modules share, not stages of their own
 
 
 def stage_type(cls: type) -> str | None:

@@ -64,6 +64,12 @@ class Stage(Spec):
         """The stage's name in the plan, the funnel and the Prefect task."""
         return self.type
 
+    @property
+    def rows_config(self) -> str | None:
+        """The synthetic config whose rows this stage writes (ROWS in its cache folder): a synthesize stage's
+        own config, or the one a record stage runs on; None for a stage of the documents."""
+        return None if self.makes_documents else getattr(self, "config_name", None)
+
     def files(self) -> list[str]:
         """Files whose content the output depends on (models, benchmarks): part of the fingerprint."""
         return []

@@ -5,10 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field
+from pydantic import Field, model_validator
 
-from pipelines.stages.base import Spec, Stage, absolute
-from pipelines.stages.dedup_exact import Fields
+from pipelines.stages.base import Spec, absolute
+from pipelines.stages.records import RecordStage
 
 
 class BenchmarkSpec(Spec):
@@ -25,18 +25,38 @@ class BenchmarkSpec(Spec):
                               shape=self.shape)
 
 
-class DecontamStage(Stage):
+class DecontamStage(RecordStage):
     """Removes or marks documents sharing an n-gram (GPT-3 style) with a benchmark item; reports them."""
 
     type: Literal["decontaminate"]
     benchmarks: list[BenchmarkSpec] = Field(min_length=1)
     n: int = Field(13, ge=1)  # GPT-3's decontamination n-gram
     action: Literal["remove", "mark"] = "remove"
-    fields: Fields = None
+    # On the documents: also decontaminate every synthetic config of the recipe against these benchmarks
+    # (a decontaminate stage of the plan's own after each synthesize stage), but those the recipe
+    # decontaminates itself (a decontaminate stage with `input: <config>`).
+    synthetic_configs: bool = True
+    fields_on_documents = True
 
     modules = ("pipelines.engines.datatrove.decontam", "pipelines.engines.datatrove.records",
                "transforms.decontam", "transforms.dedup", "transforms.table_files")
     libraries = ("datatrove",)
+
+    @model_validator(mode="after")
+    def _rows_are_removed(self) -> DecontamStage:
+        if self.input is not None and self.action == "mark":
+            raise ValueError("action: a synthetic config's schema has no contamination column to mark; "
+                             "use remove")
+        return self
+
+    @property
+    def covers_synthetic(self) -> bool:
+        """A decontaminate stage of the documents whose benchmarks also go to every synthetic config."""
+        return self.input is None and self.synthetic_configs
+
+    def on_config(self, config: str) -> DecontamStage:
+        """The same decontamination on a synthetic config's rows (removed: their schema cannot mark)."""
+        return self.model_copy(update={"input": config, "action": "remove", "fields": None})
 
     @classmethod
     def resolve_paths(cls, data: dict, base: Path) -> None:
@@ -75,19 +95,20 @@ class DecontamStage(Stage):
 
     @classmethod
     def card_section(cls, results: list[dict]) -> str:
-        stage = results[-1]
-        verb = "removed" if stage["action"] == "remove" else "kept and marked (column `contamination`)"
-        rows = "\n".join(
-            f"| {bench} | {r['records']:,} | {len(r['items']):,} | "
-            f"{', '.join(map(str, r['items'][:20]))}{' …' if len(r['items']) > 20 else ''} |"
-            for bench, r in stage["contamination"].items()
-        ) or "| (none) | 0 | 0 | |"
+        rows = []
+        for stage in results:
+            verb = "removed" if stage["action"] == "remove" else "marked (column `contamination`)"
+            rows += [
+                f"| {stage['name']} | {verb} | {bench} | {r['records']:,} | {len(r['items']):,} | "
+                f"{', '.join(map(str, r['items'][:20]))}{' …' if len(r['items']) > 20 else ''} |"
+                for bench, r in stage["contamination"].items()
+            ] or [f"| {stage['name']} | {verb} | (none) | 0 | 0 | |"]
         return f"""
 ## Decontamination
 
-Records sharing an n-gram with a benchmark item were {verb}.
+Records sharing an n-gram with a benchmark item were removed, or kept and marked where the stage says so.
 
-| benchmark | records flagged | items matched | item ids |
-|---|---:|---:|---|
-{rows}
+| stage | flagged records | benchmark | records flagged | items matched | item ids |
+|---|---|---|---:|---:|---|
+{chr(10).join(rows)}
 """

@@ -3,21 +3,16 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import Literal
 
-from pydantic import Field
-
-from pipelines.stages.base import Stage, StageRun
-from pipelines.stages.read import FIELD_PATTERN
-
-# The record fields a stage compares (instruction + response, question + answer); unset: the text.
-Fields = list[Annotated[str, Field(pattern=FIELD_PATTERN)]] | None
+from pipelines.stages.base import StageRun
+from pipelines.stages.records import RecordStage
 
 
-class DedupStage(Stage):
+class DedupStage(RecordStage):
     """What the dedup stages share: datatrove's four passes, the side table and the card section."""
 
-    fields: Fields = None
+    fields_on_documents = True
     modules = ("pipelines.engines.datatrove.dedup", "pipelines.engines.datatrove.records", "transforms.dedup")
 
     def signature(self, signatures: str, order: str):
@@ -30,21 +25,20 @@ class DedupStage(Stage):
         """datatrove's four dedup passes: sign every record, pair equal bucket signatures, cluster the pairs
         (the first copy in input order survives), then drop the rest and write the cluster side table."""
         from pipelines.engines.datatrove import dedup
-        from pipelines.engines.datatrove.cache import cache_reader, cache_writer
         from pipelines.funnel import pipeline_funnel
 
         work = ctx.work
         signatures, order = str(work / "signatures"), str(work / "order")
         sign, config, reason = self.signature(signatures, order)
-        ctx.run([cache_reader(ctx.previous), sign], work / "sign")
+        ctx.run([self.reader(ctx), sign], work / "sign")
         pairs, clusters = str(work / "pairs"), str(work / "clusters")
         ctx.run([dedup.buckets_step(signatures, pairs, config)], work / "bucket", tasks=config.num_buckets)
         ctx.run([dedup.InputOrderCluster(pairs, clusters, config, order)], work / "cluster", tasks=1)
         keep = dedup.ClusterFilter(clusters, str(work / "table"), reason)
-        stats = ctx.run([cache_reader(ctx.previous), keep, cache_writer(work / "data")], work)
+        stats = ctx.run([self.reader(ctx), keep, self.writer(ctx)], work)
         counts = dedup.write_cluster_table(work / "table", work / "clusters.parquet")
         return pipeline_funnel(stats, self.drop_aliases) | {"dedup": {
-            "keep": dedup.KEEP_RULE, "fields": self.fields or ["text"], **self.report(), **counts}}
+            "keep": dedup.KEEP_RULE, "fields": self.fields or [self.default_text], **self.report(), **counts}}
 
     def add_to_version(self, plan, index: int, result: dict, folder: Path) -> list[Path]:
         """The side table (every clustered record, its cluster, kept or not) goes into the version."""

@@ -10,7 +10,7 @@ from typing import Any, ClassVar, Literal
 
 from pydantic import ConfigDict, create_model
 
-from pipelines.stages.base import Stage
+from pipelines.stages.records import RecordStage
 
 # Where datatrove's annotations are looser or narrower than what YAML gives.
 _PARAM_TYPES = {
@@ -20,7 +20,7 @@ _PARAM_TYPES = {
 }
 
 
-class FilterStage(Stage):
+class FilterStage(RecordStage):
     """One of datatrove's heuristic filters; its recipe parameters and defaults are the filter's own."""
 
     # datatrove's defaults are tuples; validating them gives the declared (YAML-shaped) types.
@@ -34,7 +34,7 @@ class FilterStage(Stage):
         return True
 
     def steps(self, work: Path) -> list:
-        return [self.filter_class(**self.model_dump(exclude={"type"}))]
+        return [self.filter_class(**self.model_dump(exclude={"type", "input", "fields"}))]
 
 
 def filter_stage(type_name: str, cls: type, module: str, step: type | None = None, doc: str = "") -> type:
@@ -43,7 +43,7 @@ def filter_stage(type_name: str, cls: type, module: str, step: type | None = Non
     hints = typing.get_type_hints(cls.__init__)
     fields: dict[str, Any] = {"type": (Literal[type_name], ...)}
     for name, param in inspect.signature(cls.__init__).parameters.items():
-        if name in ("self", "exclusion_writer"):
+        if name in ("self", "exclusion_writer", *RecordStage.model_fields):
             continue
         annotation = _PARAM_TYPES.get(name, hints.get(name, Any))
         if annotation in (Iterable, typing.Iterable):

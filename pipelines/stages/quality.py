@@ -9,10 +9,11 @@ from typing import Literal
 from pydantic import Field, model_validator
 
 from pipelines.errors import USER_ERRORS, PipelinesError
-from pipelines.stages.base import Stage, StageRun
+from pipelines.stages.base import StageRun
+from pipelines.stages.records import RecordStage
 
 
-class QualityStage(Stage):
+class QualityStage(RecordStage):
     """Scores documents with a classifier from `pipelines quality train`; keeps by threshold or keep_top."""
 
     type: Literal["quality"]
@@ -75,28 +76,30 @@ class QualityStage(Stage):
         from transforms.selection import top_fraction_threshold
 
         scores = ctx.work / "scores"
-        ctx.run([cache_reader(ctx.previous), QualityScorer(self.model, str(scores)),
+        ctx.run([self.reader(ctx), QualityScorer(self.model, str(scores)),
                  cache_writer(ctx.work / "scored")], ctx.work / "scoring")
         threshold = top_fraction_threshold(lambda: read_scores(scores), self.keep_top)
         stats = ctx.run([cache_reader(ctx.work / "scored"),
                          tally_drops(ScoreFilter(threshold, "below_top_fraction")),
-                         cache_writer(ctx.work / "data")], ctx.work)
+                         self.writer(ctx)], ctx.work)
         return self.finish(ctx.work, pipeline_funnel(stats, self.drop_aliases) | {"_threshold": threshold})
 
     def add_to_version(self, plan, index: int, result: dict, folder: Path) -> list[Path]:
         from pipelines.store.plots import scores_png
 
-        return [scores_png(result["scores"], folder / "quality_scores.png")]
+        # One plot per quality stage: the documents' and each synthetic config's.
+        name = "quality_scores.png" if self.input is None else f"quality_scores-{self.input}.png"
+        result["scores"]["plot"] = name
+        return [scores_png(result["scores"], folder / name)]
 
     @classmethod
     def card_section(cls, results: list[dict]) -> str:
-        scores = results[-1]["scores"]
-        rule = (f"the top {scores['keep_top']:.0%} of the run" if scores.get("keep_top")
-                else f"score >= {scores['threshold']}" if scores.get("threshold") is not None else "all")
-        return f"""
-## Quality scores
-
-Kept: {rule} (threshold {scores['threshold']}).
-
-![Histogram of quality scores with the threshold](quality_scores.png)
-"""
+        parts = []
+        for stage in results:
+            scores = stage["scores"]
+            rule = (f"the top {scores['keep_top']:.0%} of the run" if scores.get("keep_top")
+                    else f"score >= {scores['threshold']}" if scores.get("threshold") is not None else "all")
+            plot = scores.get("plot", "quality_scores.png")
+            parts.append(f"{stage['name']}: kept {rule} (threshold {scores['threshold']}).\n\n"
+                         f"![Histogram of quality scores with the threshold]({plot})\n")
+        return "\n## Quality scores\n\n" + "\n".join(parts)

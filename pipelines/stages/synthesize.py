@@ -152,9 +152,7 @@ class SynthesizeStage(Stage):
             source = str(plan.cache_dir / last.fingerprint / "data" / CACHE_GLOB)
             keep = ("text",)
         else:
-            producer = next(i for i, s in enumerate(plan.stages)
-                            if isinstance(s.spec, SynthesizeStage) and s.spec.config_name == self.input)
-            source = str(plan.cache_dir / plan.stages[producer].fingerprint / ROWS)
+            source = str(plan.rows(self.input, ctx.index))  # after the record stages on it before this one
             keep = task.inputs
         generations = str(settings.state_dir() / "generations.sqlite")
         counts = run_synthesis(source, backend, task, params, generations, ctx.work / "beam", self.chunk_size,
@@ -194,7 +192,7 @@ class SynthesizeStage(Stage):
         from schemas.synthetic import SCHEMAS
 
         synth, output = result["synth"], plan.recipe.output
-        with open(plan.cache_dir / plan.stages[index].fingerprint / ROWS) as f:
+        with open(plan.rows(synth["config"])) as f:  # as the last stage on the config left them
             rows = (json.loads(line) for line in f)
             shards = write_split(rows, SCHEMAS[synth["record_type"]], folder / "data" / synth["config"],
                                  output.split, output.max_rows_per_shard, output.compression,
