@@ -40,14 +40,14 @@ def main() -> None:
 
     from pipelines.engines.beam import read_jsonl, run_synthesis, shared_backend
     from transforms.synth.sampling import Sampling
-    from transforms.synth.tasks import DocQA
+    from transforms.synth.tasks import load_task
 
     tmp = Path(tempfile.mkdtemp())
     model = args.model or str(build_tiny_model(tmp / "tiny-llama"))
     spec = {"kind": "vllm", "model": model, "max_model_len": 2048}
     backend = shared_backend(spec)
     task, sampling = (
-        DocQA(min_support=0.0, max_passage_chars=600),
+        load_task("doc_qa", {"min_support": 0.0, "max_passage_chars": 600}),
         Sampling(n=1, seed=0, max_tokens=args.max_tokens),
     )
     texts = [p["main_text"] for p in load_pages("sample")]

@@ -1,4 +1,5 @@
-"""Synthetic records: instruction, QA, critique and preference rows, each with its provenance (version 1)."""
+"""Synthetic records: instruction, QA, critique, preference and negative-pair rows, and those of a recipe's
+own task (columns from its output schema), each with its provenance (version 1)."""
 
 from __future__ import annotations
 
@@ -17,6 +18,38 @@ PROVENANCE = [
     pa.field("template_sha256", pa.string(), nullable=False),
     pa.field("seed", pa.int64(), nullable=False),
 ]
+
+
+# Why a row was kept when a task selects among a prompt's samples (first, majority, verified).
+SELECTION = [
+    pa.field("selected", pa.string()),
+    pa.field("agreement", pa.float32()),  # majority: the share of the n samples that gave the kept answer
+]
+_SCALARS = {"string": pa.string(), "integer": pa.int64(), "number": pa.float64(), "boolean": pa.bool_()}
+
+
+def json_type(prop: dict) -> str | None:
+    """A JSON Schema property's type, the first that is not null."""
+    kind = prop.get("type")
+    kinds = kind if isinstance(kind, list) else [kind]
+    return next((k for k in kinds if k != "null"), None)
+
+
+def arrow_type(prop: dict) -> pa.DataType | None:
+    """The Arrow type of a JSON Schema property: scalars and lists of scalars; None: kept as JSON text."""
+    kind = json_type(prop)
+    if kind in _SCALARS:
+        return _SCALARS[kind]
+    if kind == "array" and json_type(prop.get("items") or {}) in _SCALARS:
+        return pa.list_(_SCALARS[json_type(prop["items"])])
+    return None
+
+
+def record_schema(name: str, properties: dict, carried: list[str], extra: list[pa.Field]) -> pa.Schema:
+    """The schema of a recipe's own task: its output properties, the input fields it carries, and more."""
+    fields = [pa.field(k, pa.string()) for k in carried if k not in properties]
+    fields += [pa.field(k, arrow_type(p) or pa.string()) for k, p in properties.items()]
+    return _schema(name, fields + extra)
 
 
 def _schema(name: str, fields: list[pa.Field]) -> pa.Schema:
@@ -60,3 +93,13 @@ SCHEMAS: dict[str, pa.Schema] = {
         ],
     ),
 }
+SCHEMAS["negatives"] = _schema(
+    "negatives",
+    [
+        pa.field("prompt", pa.string(), nullable=False),
+        pa.field("chosen", pa.string(), nullable=False),  # a passing sample of the prompt
+        pa.field("rejected", pa.string(), nullable=False),  # a sample that failed a check (`sample`)
+        pa.field("chosen_sample", pa.int32(), nullable=False),
+        pa.field("rejected_reason", pa.string(), nullable=False),  # the check it failed
+    ],
+)

@@ -96,12 +96,13 @@ def test_worker_threads_share_the_process_engine_and_write_the_same_rows(backend
     took each other's outputs ("zip() argument 2 is shorter than argument 1")."""
     from pipelines.engines.beam import read_jsonl, run_synthesis
     from transforms.synth.sampling import Sampling
-    from transforms.synth.tasks import DocQA
+    from transforms.synth.tasks import load_task
 
     pages = [p for p in PAGES if p["kind"] in ("article", "boilerplate")]
     records = [{"id": f"doc-{c}-{i}", "text": f"Edition {c}. {p['main_text']}"}
                for c in range(2) for i, p in enumerate(pages)]
-    task, sampling = DocQA(min_support=0.0, max_passage_chars=1200), Sampling(n=2, seed=4, max_tokens=400)
+    task = load_task("doc_qa", {"min_support": 0.0, "max_passage_chars": 1200})
+    sampling = Sampling(n=2, seed=4, max_tokens=400)
     runs = {}
     for name, options in (("single", []), ("threads", MULTI_THREADING)):
         counts = run_synthesis(records, backend_spec, task, sampling, str(tmp_path / f"{name}.db"),
@@ -229,7 +230,7 @@ def _graphs(tiny_model: Path, tmp_path: Path):
 
     from pipelines.engines.beam import ToRecord, pipeline_options, synthesis_graph
     from transforms.synth.sampling import Sampling
-    from transforms.synth.tasks import Critique, DocQA, Preference
+    from transforms.synth.tasks import load_task
 
     backend = {"kind": "vllm", "model": str(tiny_model), "max_model_len": 2048}
     sampling = Sampling(n=2, seed=1)
@@ -237,10 +238,10 @@ def _graphs(tiny_model: Path, tmp_path: Path):
     (tmp_path / "docs" / "00000.jsonl.zst").touch()
     (tmp_path / "qa.jsonl").touch()
     shapes = {
-        "doc_qa": (str(tmp_path / "docs" / "*.jsonl.zst"), DocQA(), ToRecord({}, ("text",))),
-        "critique": (str(tmp_path / "qa.jsonl"), Critique(),
+        "doc_qa": (str(tmp_path / "docs" / "*.jsonl.zst"), load_task("doc_qa"), ToRecord({}, ("text",))),
+        "critique": (str(tmp_path / "qa.jsonl"), load_task("critique"),
                      ToRecord({"prompt": "question", "response": "answer"}, ())),
-        "preference": ([{"id": "p0", "prompt": "Say hi."}], Preference(), None),
+        "preference": ([{"id": "p0", "prompt": "Say hi."}], load_task("preference"), None),
     }
     for name, (source, task, to_record) in shapes.items():
         p = beam.Pipeline(options=pipeline_options("DirectRunner"))

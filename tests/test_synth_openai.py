@@ -15,7 +15,7 @@ from pipelines.engines.beam import read_jsonl, run_synthesis
 from pipelines.errors import USER_ERRORS
 from transforms.synth.backends import OpenAIBackend
 from transforms.synth.sampling import Sampling
-from transforms.synth.tasks import Critique
+from transforms.synth.tasks import load_task
 
 
 @pytest.fixture(scope="module")
@@ -79,7 +79,7 @@ def test_critique_through_a_real_server(server, tmp_path):
     counts = run_synthesis(
         pairs,
         spec,
-        Critique(threshold=1),
+        load_task("critique", {"threshold": 1}),
         Sampling(seed=2, max_tokens=400),
         str(tmp_path / "cache.db"),
         tmp_path / "out",
@@ -90,7 +90,7 @@ def test_critique_through_a_real_server(server, tmp_path):
     again = run_synthesis(
         pairs,
         spec,
-        Critique(threshold=1),
+        load_task("critique", {"threshold": 1}),
         Sampling(seed=2, max_tokens=400),
         str(tmp_path / "cache.db"),
         tmp_path / "again",

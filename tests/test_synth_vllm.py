@@ -17,7 +17,7 @@ from pipelines.engines.beam import read_jsonl, run_synthesis, shared_backend
 from pipelines.errors import USER_ERRORS
 from transforms.synth.backends import VLLMBackend, check_schema
 from transforms.synth.sampling import Sampling
-from transforms.synth.tasks import Critique, DocQA
+from transforms.synth.tasks import load_task
 
 PAGES = load_pages("sample")
 
@@ -36,7 +36,7 @@ def documents(copies: int = 1) -> list[dict]:
 
 
 def test_doc_qa_rows_are_schema_valid_and_carry_their_provenance(backend_spec, tmp_path):
-    task = DocQA(min_support=0.0, max_passage_chars=1500)
+    task = load_task("doc_qa", {"min_support": 0.0, "max_passage_chars": 1500})
     records = documents(copies=4)
     counts = run_synthesis(
         records, backend_spec, task, SAMPLING, str(tmp_path / "cache.db"), tmp_path / "out", chunk_size=32
@@ -63,7 +63,7 @@ def test_unsupported_answers_are_counted_not_kept(backend_spec, tmp_path):
     counts = run_synthesis(
         documents(),
         backend_spec,
-        DocQA(min_support=0.8, max_passage_chars=1500),
+        load_task("doc_qa", {"min_support": 0.8, "max_passage_chars": 1500}),
         SAMPLING,
         str(tmp_path / "cache.db"),
         tmp_path / "out",
@@ -75,7 +75,7 @@ def test_unsupported_answers_are_counted_not_kept(backend_spec, tmp_path):
 
 def test_a_second_run_generates_nothing(backend_spec, tmp_path):
     backend = shared_backend(backend_spec)
-    task, records = DocQA(min_support=0.0, max_passage_chars=1500), documents(copies=2)
+    task, records = load_task("doc_qa", {"min_support": 0.0, "max_passage_chars": 1500}), documents(copies=2)
     first = run_synthesis(
         records, backend_spec, task, SAMPLING, str(tmp_path / "c.db"), tmp_path / "a", chunk_size=16
     )
@@ -96,7 +96,7 @@ import sys, time
 from pathlib import Path
 from pipelines.engines import beam
 from transforms.synth.sampling import Sampling
-from transforms.synth.tasks import DocQA
+from transforms.synth.tasks import load_task
 import test_synth_vllm as t
 
 if __name__ == "__main__":
@@ -106,7 +106,7 @@ if __name__ == "__main__":
         time.sleep(30)
     beam.GenerationCache.put = slow_put
     spec = {"kind": "vllm", "model": sys.argv[1], "max_model_len": 2048}
-    task = DocQA(min_support=0.0, max_passage_chars=1500)
+    task = load_task("doc_qa", {"min_support": 0.0, "max_passage_chars": 1500})
     beam.run_synthesis(t.documents(copies=3), spec, task, t.SAMPLING,
                        sys.argv[2], Path(sys.argv[3]), chunk_size=16)
 """
@@ -140,7 +140,7 @@ def test_a_build_killed_mid_generation_regenerates_only_what_was_missing(backend
     counts = run_synthesis(
         records,
         backend_spec,
-        DocQA(min_support=0.0, max_passage_chars=1500),
+        load_task("doc_qa", {"min_support": 0.0, "max_passage_chars": 1500}),
         SAMPLING,
         str(cache),
         tmp_path / "out",
@@ -165,7 +165,7 @@ def test_prompts_longer_than_the_context_are_counted_and_skipped(backend_spec, t
     counts = run_synthesis(
         records,
         backend_spec,
-        DocQA(min_support=0.0, max_passage_chars=60_000),
+        load_task("doc_qa", {"min_support": 0.0, "max_passage_chars": 60_000}),
         SAMPLING,
         str(tmp_path / "cache.db"),
         tmp_path / "out",
@@ -183,12 +183,13 @@ def test_critique_scores_with_a_threshold(backend_spec, tmp_path):
         {"id": f"p{i}", "prompt": f"What is {i} plus {i}?", "response": f"It is {2 * i}."} for i in range(40)
     ]
     sampling, cache = Sampling(seed=1, max_tokens=400), str(tmp_path / "cache.db")
-    run_synthesis(pairs, backend_spec, Critique(threshold=1), sampling, cache, tmp_path / "all")
+    run_synthesis(pairs, backend_spec, load_task("critique"), sampling, cache, tmp_path / "all")
     scores = {r["source_id"]: r["score"] for r in read_jsonl(tmp_path / "all", "rows")}
     assert len(scores) >= 0.995 * len(pairs) and all(1 <= s <= 10 for s in scores.values())
     for threshold in (sorted(scores.values())[len(scores) // 2], max(scores.values()) + 1):
         out = tmp_path / f"t{threshold}"
-        counts = run_synthesis(pairs, backend_spec, Critique(threshold=threshold), sampling, cache, out)
+        task = load_task("critique", {"threshold": threshold})
+        counts = run_synthesis(pairs, backend_spec, task, sampling, cache, out)
         assert "generated_prompts" not in counts  # judged once, thresholds applied to the cached verdicts
         kept = {r["source_id"] for r in read_jsonl(out, "rows")}
         assert kept == {i for i, s in scores.items() if s >= threshold}
@@ -207,12 +208,12 @@ def test_bad_model_and_schema_are_one_line_errors(tmp_path):
 
 
 def test_preference_pairs_the_best_and_worst_judged_of_n_responses(backend_spec, tmp_path):
-    from transforms.synth.tasks import Preference
+    from transforms.synth.tasks import load_task
 
     prompts = [{"id": f"p{i}", "prompt": f"Describe a lighthouse number {i}."} for i in range(12)]
     sampling = Sampling(n=4, seed=9, temperature=1.0, max_tokens=300)
     counts = run_synthesis(
-        prompts, backend_spec, Preference(), sampling, str(tmp_path / "cache.db"), tmp_path / "out"
+        prompts, backend_spec, load_task("preference"), sampling, str(tmp_path / "cache.db"), tmp_path / "out"
     )
     pairs, rejected = read_jsonl(tmp_path / "out", "rows"), read_jsonl(tmp_path / "out", "rejected")
     assert counts["records"] == 12 and counts["judge_records"] == 12 * 4 - sum(

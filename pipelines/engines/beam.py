@@ -23,10 +23,12 @@ with quiet_root_logger():  # Beam warns through the root logger on import, which
 
 from transforms.synth.backends import OpenAIBackend, VLLMBackend, check_schema
 from transforms.synth.cache import GenerationCache
+from transforms.synth.pairs import pick_pair
 from transforms.synth.sampling import Sampling, completion_key
-from transforms.synth.tasks import Preference, Task
+from transforms.synth.task import Parsed, Task
 
 REJECTED = "rejected"
+NEGATIVES = "negatives"  # the failed samples of a prompt that had a passing one, paired with it
 NAMESPACE = "synth"
 # Per process: a worker process (multi_processing, a portable runner's SDK worker) never sees the
 # launcher's entries; it makes its own from the spec its DoFn was pickled with, in setup(). Nothing
@@ -63,7 +65,8 @@ def shared_backend(spec: dict):
 
 
 class GenerateFn(beam.DoFn):
-    """Prompts a chunk of records at once; emits the task's rows, and each rejected record with its reason."""
+    """Prompts a chunk of records at once; emits the rows its selection keeps, each other sample with its
+    reason, and (negatives) chosen/rejected pairs of a prompt's passing and failed samples."""
 
     def __init__(self, backend: dict, task: Task, sampling: Sampling, cache_path: str, prefix: str = ""):
         check_schema(task.schema)
@@ -140,20 +143,31 @@ class GenerateFn(beam.DoFn):
             cached.update(fresh)
             self._count("generated_prompts", len(missing))
         for record, ks, fit in zip(chunk, keys, fits, strict=True):
-            for sample, key in enumerate(ks):  # every sample counted: the funnel's unit is the sample
-                completion = cached[key] if fit else None
-                if completion is None or completion.finish_reason == "prompt_too_long":
-                    yield self._reject(record, "prompt_too_long", sample)
-                    continue
-                if completion.finish_reason == "length":
-                    yield self._reject(record, "truncated", sample)
-                    continue
-                parsed = self.task.parse(record, completion.text)
-                if parsed.row is None:
-                    yield self._reject(record, parsed.reason, sample)
-                    continue
-                self._count("rows")
-                yield parsed.row | self._provenance(record, sample)
+            samples = [self._parse(record, cached[key] if fit else None) for key in ks]
+            outcome, pairs = self.task.selection.choose(samples)
+            for sample, row, reason in outcome:  # every sample counted: the funnel's unit is the sample
+                if row is None:
+                    yield self._reject(record, reason, sample)
+                else:
+                    self._count("rows")
+                    yield row | self._provenance(record, sample)
+            for chosen, rejected in pairs:
+                self._count("negatives")
+                yield beam.pvalue.TaggedOutput(NEGATIVES, self._pair(record, samples, chosen, rejected))
+
+    def _parse(self, record: dict, completion) -> Parsed:
+        if completion is None or completion.finish_reason == "prompt_too_long":
+            return Parsed(None, "prompt_too_long")
+        if completion.finish_reason == "length":
+            return Parsed(None, "truncated")
+        return self.task.parse(record, completion.text)
+
+    def _pair(self, record: dict, samples: list[Parsed], chosen: int, rejected: int) -> dict:
+        field = self.task.selection.response
+        return {"prompt": self.task.messages(record)[-1]["content"],
+                "chosen": str(samples[chosen].value[field]), "rejected": str(samples[rejected].value[field]),
+                "chosen_sample": chosen, "rejected_reason": samples[rejected].reason,
+                **self._provenance(record, rejected)}
 
     def _provenance(self, record: dict, sample: int) -> dict:
         return {
@@ -190,8 +204,8 @@ class Generate(beam.PTransform):
         )
         outputs = batches | f"Generate {self.task.name}" >> beam.ParDo(
             GenerateFn(self.backend, self.task, self.sampling, self.cache_path, self.prefix)
-        ).with_outputs(REJECTED, main="rows")
-        return outputs.rows, outputs[REJECTED]
+        ).with_outputs(REJECTED, NEGATIVES, main="rows")
+        return outputs.rows, outputs[REJECTED], outputs[NEGATIVES]
 
 
 class ToJudge:
@@ -205,13 +219,13 @@ class ToJudge:
 class PickPair(beam.DoFn):
     """The best- and worst-judged responses of one prompt as a chosen/rejected pair, or why there is none."""
 
-    def __init__(self, task: Preference, sampling: Sampling):
+    def __init__(self, task: Task, sampling: Sampling):
         self.task, self.sampling = task, sampling
 
     def process(self, element):
         prompt_id, verdicts = element
         verdicts = sorted(verdicts, key=lambda v: v["response_sample"])
-        parsed = self.task.pick(verdicts[0]["prompt"], [(v["response"], v["score"]) for v in verdicts])
+        parsed = pick_pair(verdicts[0]["prompt"], [(v["response"], v["score"]) for v in verdicts])
         if parsed.row is None:
             Metrics.counter(NAMESPACE, f"rejected_{parsed.reason}").inc()
             yield beam.pvalue.TaggedOutput(REJECTED, {"source_id": prompt_id, "sample": None,
@@ -228,7 +242,7 @@ class PickPair(beam.DoFn):
 class PreferencePairs(beam.PTransform):
     """n responses per prompt, each judged (n=1), grouped back by prompt into chosen/rejected pairs."""
 
-    def __init__(self, backend: dict, task: Preference, sampling: Sampling, cache_path: str,
+    def __init__(self, backend: dict, task: Task, sampling: Sampling, cache_path: str,
                  chunk_size: int = 512):
         super().__init__()
         self.backend, self.task, self.sampling = backend, task, sampling
@@ -236,17 +250,17 @@ class PreferencePairs(beam.PTransform):
 
     def expand(self, records):
         task, sampling = self.task, self.sampling
-        responses, rejected = records | "Respond" >> Generate(self.backend, task.respond, sampling,
-                                                              self.cache_path, self.chunk_size)
+        responses, rejected, _ = records | "Respond" >> Generate(self.backend, task, sampling,
+                                                                 self.cache_path, self.chunk_size)
         judge_sampling = dataclasses.replace(sampling, n=1)
-        verdicts, unjudged = (responses | "To judge" >> beam.Map(ToJudge())
+        verdicts, unjudged, _ = (responses | "To judge" >> beam.Map(ToJudge())
                               | "Judge" >> Generate(self.backend, task.judge, judge_sampling, self.cache_path,
                                                     self.chunk_size, prefix="judge_"))
         verdicts = verdicts | "Carry" >> beam.Map(_carry)
         grouped = verdicts | "By prompt" >> beam.GroupBy(_prompt_id)
         pairs = grouped | "Pick" >> beam.ParDo(PickPair(task, sampling)).with_outputs(REJECTED, main="pairs")
         lost = (rejected, unjudged, pairs[REJECTED]) | "Rejects" >> beam.Flatten()
-        return pairs.pairs, lost
+        return pairs.pairs, lost, records.pipeline | "No negatives" >> beam.Create([])
 
 
 def _prompt_id(verdict: dict) -> str:
@@ -265,15 +279,22 @@ def pipeline_options(runner: str = "DirectRunner", extra: Iterable[str] = ()) ->
 
 
 class ToRecord:
-    """An input line (JSON) as the record a task prompts with: the fields it reads, renamed as asked."""
+    """An input line (JSON) as the record a task prompts with: the fields it reads, renamed as asked. A
+    curated record input's own fields (a question and its reference answer) ride in metadata["record"]."""
 
     def __init__(self, fields: dict[str, str], keep: tuple[str, ...]):
         self.fields, self.keep = fields, keep
 
     def __call__(self, line: str) -> dict:
         data = json.loads(line)
-        record = {"id": data["id"], **{k: data.get(k) for k in self.keep}}
-        return record | {task_field: data.get(source) for task_field, source in self.fields.items()}
+        record = {"id": data["id"], **{k: _field(data, k) for k in self.keep}}
+        return record | {task_field: _field(data, source) for task_field, source in self.fields.items()}
+
+
+def _field(data: dict, name: str):
+    if name in data:
+        return data[name]
+    return ((data.get("metadata") or {}).get("record") or {}).get(name)
 
 
 def run_synthesis(source: list[dict] | str, backend: dict, task: Task, sampling: Sampling, cache_path: str,
@@ -303,8 +324,8 @@ def synthesis_graph(p: beam.Pipeline, source: list[dict] | str, backend: dict, t
     else:
         records = p | "Records" >> beam.Create(source)
     graph = GRAPHS[task.graph](backend, task, sampling, cache_path, chunk_size)
-    rows, rejected = records | f"Synthesize {task.name}" >> graph
-    for name, pcoll in (("rows", rows), (REJECTED, rejected)):
+    rows, rejected, negatives = records | f"Synthesize {task.name}" >> graph
+    for name, pcoll in (("rows", rows), (REJECTED, rejected), (NEGATIVES, negatives)):
         (pcoll | f"Encode {name}" >> beam.Map(_dumps)
          | f"Write {name}" >> beam.io.WriteToText(str(out_dir / name), file_name_suffix=".jsonl",
                                                   shard_name_template="-SS-of-NN"))
@@ -320,4 +341,12 @@ def _dumps(row: dict) -> str:
 
 
 def read_jsonl(folder: Path, name: str) -> list[dict]:
-    return [json.loads(line) for path in sorted(folder.glob(f"{name}-*.jsonl")) for line in open(path)]
+    return list(iter_jsonl(folder, name))
+
+
+def iter_jsonl(folder: Path, name: str) -> Iterable[dict]:
+    """The records of a Beam output's shards, streamed."""
+    for path in sorted(folder.glob(f"{name}-*.jsonl")):
+        with open(path) as f:
+            for line in f:
+                yield json.loads(line)

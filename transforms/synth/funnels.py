@@ -1,0 +1,25 @@
+"""A synthesize stage's funnel from the engine's counters, by the task's graph: what a unit is."""
+
+from __future__ import annotations
+
+Funnel = tuple[int, dict, dict]
+
+
+def samples_funnel(counts: dict[str, int], rows: int, dropped: dict[str, int], n: int) -> Funnel:
+    """(units in, drops by reason, losses reported apart): every sample of every prompt is a unit."""
+    return counts.get("records", 0) * n, dropped, {}
+
+
+def pairs_funnel(counts: dict[str, int], rows: int, dropped: dict[str, int], n: int) -> Funnel:
+    """A pair per prompt: the funnel counts prompts; the samples and verdicts lost on the way are reported
+    apart. A prompt with fewer than two judged responses makes no pair."""
+    prompts = counts.get("records", 0)
+    losses = {k: v for k, v in dropped.items() if k != "all_scores_equal"}
+    losses |= {"judge_" + k.removeprefix("judge_rejected_"): v for k, v in counts.items()
+               if k.startswith("judge_rejected_")}
+    pairs = {"all_scores_equal": dropped.get("all_scores_equal", 0)}
+    pairs["too_few_judged"] = prompts - rows - pairs["all_scores_equal"]
+    return prompts, {k: v for k, v in pairs.items() if v}, losses
+
+
+FUNNELS = {"generate": samples_funnel, "preference_pairs": pairs_funnel}
