@@ -12,7 +12,7 @@ from pipelines import settings
 from pipelines.errors import PipelinesError
 from pipelines.stages.base import Spec, Stage, StageRun, absolute
 from transforms.synth.funnels import FUNNELS
-from transforms.synth.tasks import BUILTIN, Selection, Task, read_definition, task_file
+from transforms.synth.tasks import BUILTIN, Selection, Task, build_task, read_definition, task_file
 
 ROWS = "rows.jsonl"  # a synthesize stage's output, sorted: what later stages and the writer read
 NEGATIVES = "negatives.jsonl"  # its chosen/rejected pairs of passing and failed samples, sorted
@@ -164,7 +164,7 @@ class SynthesizeStage(Stage):
         seeds = [s[definition.seeds.field] for s in read_seeds(self.seeds, definition.seeds.field)] \
             if self.seeds else None
         selection = Selection(self.select, self.answer, self.negatives, self.response)
-        return Task(definition, self.options, seeds, selection)
+        return build_task(definition, self.options, seeds, selection)
 
     def check(self) -> None:
         """Its options, schema and seeds, and a model that can be loaded (the engine starts in the stage)."""

@@ -14,6 +14,8 @@ if TYPE_CHECKING:
     from transforms.synth.task import Parsed, Task
 
 Mode = Literal["all", "first", "majority", "verified"]
+# Why a completion is not a row before any check ran: no check's failure makes a negative.
+NOT_PARSED = ("unparsable", "schema_mismatch", "truncated", "prompt_too_long")
 # Why a kept row was kept, in its `selected` field (not written for `all`: every passing sample is a row).
 KEPT = {"first": "first_passing", "majority": "majority", "verified": "verified"}
 
@@ -71,8 +73,6 @@ class Selection:
                 outcome.append((i, None, sample.reason))
         pairs = []
         if self.negatives and kept:
-            from transforms.synth.task import NOT_PARSED
-
             chosen = min(kept)
             pairs = [(chosen, i) for i, s in enumerate(samples)
                      if s.row is None and s.value is not None and s.reason not in NOT_PARSED]

@@ -21,8 +21,6 @@ from transforms.synth.select import Selection
 
 # A recipe never executes code: templates render in Jinja's sandbox, and an undefined name is an error.
 _ENV = SandboxedEnvironment(undefined=jinja2.StrictUndefined, keep_trailing_newline=True, autoescape=False)
-# Why a completion is not a row before any check ran: no check's failure makes a negative.
-NOT_PARSED = ("unparsable", "schema_mismatch", "truncated", "prompt_too_long")
 
 
 class SeedSpec(BaseModel):
@@ -94,11 +92,7 @@ class Task:
         self.context = CheckContext(seeds)
         self._check_templates()
         self._check_fields()
-        self.judge = None
-        if definition.judge:
-            from transforms.synth.tasks import load_task
-
-            self.judge = load_task(definition.judge)
+        self.judge: Task | None = None  # preference_pairs: set by transforms.synth.tasks.build_task
 
     def __getstate__(self) -> dict:
         # Compiled templates do not pickle: rebuilt where the task runs (Beam pickles tasks to workers).

@@ -40,10 +40,19 @@ def read_definition(ref: str, overrides: dict[str, Any] | None = None) -> TaskDe
     return definition_from(data | (overrides or {}), f"task {ref}")
 
 
+def build_task(definition: TaskDefinition, options: dict[str, Any] | None = None,
+               seeds: list[str] | None = None, selection: Selection | None = None) -> Task:
+    """A task from its definition, with its judge (a built-in task) where its graph has one."""
+    task = Task(definition, options, seeds, selection)
+    if definition.judge:
+        task.judge = load_task(definition.judge)
+    return task
+
+
 def load_task(ref: str, options: dict[str, Any] | None = None, seeds: list[str] | None = None,
               selection: Selection | None = None) -> Task:
-    return Task(read_definition(ref), options, seeds, selection)
+    return build_task(read_definition(ref), options, seeds, selection)
 
 
-__all__ = ["BUILTIN", "Parsed", "Selection", "Task", "TaskDefinition", "load_task", "read_definition",
-           "task_file"]
+__all__ = ["BUILTIN", "Parsed", "Selection", "Task", "TaskDefinition", "build_task", "load_task",
+           "read_definition", "task_file"]
