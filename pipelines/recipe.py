@@ -239,7 +239,7 @@ def describe_error(error: ValidationError) -> str:
         if loc[2] in STAGE_TYPES:
             del loc[2]
     field = ".".join(str(p) for p in loc) or "(top level)"
-    message, got = first["msg"], first.get("input")
+    message, got = first["msg"].removeprefix("Value error, "), first.get("input")
     if first["type"] in ("union_tag_invalid", "union_tag_not_found"):
         field += ".type"
         message = f"unknown stage type; expected one of {', '.join(map(repr, STAGE_TYPES))}"
@@ -247,6 +247,8 @@ def describe_error(error: ValidationError) -> str:
     if first["type"] != "missing" and isinstance(got, (str, int, float, bool)):
         message += f" (got {got!r})"
     more = f" (and {len(errors) - 1} more)" if len(errors) > 1 else ""
+    if not loc and message.startswith("stages."):  # the recipe's own check names the field itself
+        return f"{message}{more}"
     return f"{field}: {message}{more}"
 
 

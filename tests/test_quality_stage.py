@@ -74,7 +74,7 @@ def test_a_model_retrained_in_place_is_a_new_stage(built, monkeypatch):
 
 
 @pytest.mark.parametrize("override, message", [
-    (["stages.quality.threshold=0.5"], "stages.7: Value error, give threshold or keep_top, not both"),
+    (["stages.quality.threshold=0.5"], "stages.7: give threshold or keep_top, not both"),
     (["stages.quality.model={tmp}/none.bin"], "quality: model file {tmp}/none.bin does not exist"),
     (["stages.quality.model={tmp}/junk.bin"], "quality: {tmp}/junk.bin is not a fastText model"),
     (["stages.quality.model={lid}"], "is a fastText model with labels [__label__en"),

@@ -46,7 +46,11 @@ class DecontamStage(RecordStage):
 
     type: Literal["decontaminate"]
     benchmarks: list[BenchmarkSpec] = Field(min_length=1)
-    n: int = Field(13, ge=1)  # GPT-3's decontamination n-gram
+    # ngram: a shared n-gram flags (GPT-3, n 13); overlap: the IDF-weighted share of an item's n-grams in a
+    # document window reaches `threshold` (allenai/decon, n 5; items of 20 tokens or fewer matched whole).
+    method: Literal["ngram", "overlap"] = "ngram"
+    n: int = Field(13, ge=1)  # GPT-3's decontamination n-gram; 5 for overlap when not given
+    threshold: float | None = Field(None, gt=0, le=1)  # overlap only: 0.8 when not given
     action: Literal["remove", "mark"] = "remove"
     # On the documents: also decontaminate every synthetic config of the recipe against these benchmarks
     # (a decontaminate stage of the plan's own after each synthesize stage), but those the recipe
@@ -55,8 +59,19 @@ class DecontamStage(RecordStage):
     fields_on_documents = True
 
     modules = ("pipelines.engines.datatrove.decontam", "pipelines.engines.datatrove.records",
-               "transforms.decontam", "transforms.dedup", "transforms.table_files")
+               "transforms.decontam", "transforms.overlap", "transforms.dedup", "transforms.table_files")
     libraries = ("datatrove",)
+
+    @model_validator(mode="after")
+    def _method_defaults(self) -> DecontamStage:
+        if self.method == "ngram" and self.threshold is not None:
+            raise ValueError("threshold: only method: overlap has a threshold; remove it or set the method")
+        if self.method == "overlap":
+            if "n" not in self.model_fields_set:
+                self.n = 5
+            if self.threshold is None:
+                self.threshold = 0.8
+        return self
 
     @model_validator(mode="after")
     def _rows_are_removed(self) -> DecontamStage:
@@ -95,8 +110,9 @@ class DecontamStage(RecordStage):
         """Index the benchmarks here (memory bounded by them); the index travels with the step."""
         from pipelines.engines.datatrove.decontam import DecontamFilter
         from transforms.decontam import NGramIndex
+        from transforms.overlap import OverlapIndex
 
-        index = NGramIndex(self.n)
+        index = OverlapIndex(self.n, self.threshold) if self.method == "overlap" else NGramIndex(self.n)
         for bench in self.benchmarks:
             index.add_benchmark(bench.name, bench.items())
         self._index_stats = index.stats()
@@ -119,6 +135,12 @@ class DecontamStage(RecordStage):
                 f"{', '.join(map(str, r['items'][:20]))}{' …' if len(r['items']) > 20 else ''} |"
                 for bench, r in stage["contamination"].items()
             ] or [f"| {stage['name']} | {verb} | (none) | 0 | 0 | |"]
+        overlap = [f"{s['name']} (n {s['index']['n']}, threshold {s['index']['threshold']})"
+                   for s in results if s.get("index", {}).get("method") == "overlap"]
+        if overlap:  # the ngram card stays as it was
+            rows.append(f"\nOverlap method (IDF-weighted share of an item's n-grams in a window; items of "
+                        f"{results[0]['index'].get('short_tokens', 20)} tokens or fewer matched whole): "
+                        f"{', '.join(overlap)}.")
         return f"""
 ## Decontamination
 

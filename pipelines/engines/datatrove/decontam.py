@@ -13,7 +13,7 @@ from pipelines.engines.datatrove.records import compared_text
 
 
 class DecontamFilter(BaseFilter):
-    """Flags documents sharing an n-gram with a benchmark item; removes or marks them."""
+    """Flags documents holding a benchmark item (the index says how); removes or marks them."""
 
     name = "🧪 Decontaminate"
 
@@ -35,10 +35,13 @@ class DecontamFilter(BaseFilter):
         if text is None:  # kept: it has none of the fields to compare
             self.stat_update("uncompared_missing_fields")
             return True
-        matches = self.index.match(text)
+        scores = getattr(self.index, "match_scores", None)  # an index that scores its matches
+        scored = scores(text) if scores else None
+        matches = [(bench, item) for bench, item, _ in scored] if scores else self.index.match(text)
         if not matches:
             return True
-        self._matches.write(json.dumps({"id": doc.id, "matches": matches}) + "\n")
+        flagged = {"id": doc.id, "matches": matches} | ({"scores": [s for *_, s in scored]} if scores else {})
+        self._matches.write(json.dumps(flagged) + "\n")
         doc.metadata["contamination"] = [f"{bench}:{item}" for bench, item in matches]
         if self.action == "mark":
             self.stat_update(f"marked_{matches[0][0]}")
