@@ -167,6 +167,9 @@ class OverlapIndex:
             if len(tokens) < self.min_tokens:
                 skipped["empty_text" if not tokens else "too_short"] += 1
                 continue
+            if len(tokens) - tokens.count(int(_NUMBER_VALUE)) < self.min_tokens:  # "20 30 60 120" matches any
+                skipped["numbers_only"] += 1  # four numbers in a row once numbers are one token
+                continue
             item_id = str(item_id)
             ref = refs.get(item_id)
             if ref is None:
