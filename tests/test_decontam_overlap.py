@@ -57,7 +57,8 @@ def planted(index: OverlapIndex, items: dict, kind: str, seed: int = 0) -> tuple
     for key, texts in items.items():
         for text in texts:
             tokens = len(normalize_tokens(text))
-            if tokens < index.min_tokens or (kind == "substitute_10" and tokens <= index.short_tokens):
+            words = sum(not t.isdigit() for t in normalize_tokens(text))  # numbers-only texts are not indexed
+            if words < index.min_tokens or (kind == "substitute_10" and tokens <= index.short_tokens):
                 continue  # short texts are matched whole: an edited one is not them
             total += 1
             host = rng.choice(hosts)
