@@ -145,17 +145,23 @@ class Task:
             messages.insert(0, {"role": "system", "content": system})
         return messages
 
+    def _validator(self):
+        # One compiled validator per task and process: `jsonschema.validate` checks the schema against its
+        # meta-schema and builds a validator on every call, which cost more than the engine on small models.
+        # The schema was checked once, in __init__.
+        if "_validator_" not in self.__dict__:
+            import jsonschema
+
+            self.__dict__["_validator_"] = jsonschema.validators.validator_for(self.schema)(self.schema)
+        return self.__dict__["_validator_"]
+
     def parse(self, record: dict, text: str) -> Parsed:
         """JSON that follows the schema, then the per-sample checks in order: the first that fails is why."""
-        import jsonschema
-
         try:
             value = json.loads(text, strict=False)  # raw control characters in strings are still text
         except ValueError:
             return Parsed(None, "unparsable")
-        try:
-            jsonschema.validate(value, self.schema)
-        except jsonschema.ValidationError:
+        if not self._validator().is_valid(value):
             return Parsed(None, "schema_mismatch")
         row = {k: record.get(k) for k in self.definition.carry}
         row |= {k: value[k] for k in self.fields if k in value}
