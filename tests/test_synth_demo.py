@@ -46,9 +46,9 @@ def test_synth_demo_with_the_real_model(tmp_path):
         assert answers_match(row["answer"], problems[row["source_id"]]["answer"]), row
         assert row["question"] == problems[row["source_id"]]["question"] and row["selected"] == "verified"
     pairs = pq.read_table(path / "data" / "math_negatives").to_pylist()
-    assert pairs and all(not answers_match(p["rejected"], problems[p["source_id"]]["answer"]) or
-                         p["rejected_reason"] != "wrong_answer" for p in pairs)
-    assert {p["source_id"] for p in pairs} <= {r["source_id"] for r in math}
+    kept = {(r["source_id"], r["sample"]): r["solution"] for r in math}
+    assert pairs and all(p["rejected_reason"] in ("wrong_answer", "refusal") for p in pairs)
+    assert all(kept[p["source_id"], p["chosen_sample"]] == p["chosen"] for p in pairs)
 
     # Every synthetic config was decontaminated against the benchmark the recipe lists, and says so.
     card = (path / "README.md").read_text()

@@ -43,6 +43,8 @@ stages:
     negatives: true
     model: {model}
     sampling: {{n: 4, seed: 3, max_tokens: 128, temperature: 1.5}}
+  # The random model repeats its solutions across prompts: rows go, and the pairs they were chosen in.
+  - {{type: dedup_exact, input: math, fields: [solution]}}
   - type: synthesize
     task: generate
     config: vote
@@ -82,12 +84,14 @@ def built(tmp_path_factory, tiny_model, backend_spec):
 def test_verified_samples_are_kept_and_failed_ones_paired_as_negatives(built):
     path, manifest = built
     math = next(s for s in manifest["stages"] if s["name"] == "synthesize-math")
+    dedup = next(s for s in manifest["stages"] if s["name"] == "dedup_exact-math")
     assert math["in"] == len(PROBLEMS) * 4 == math["out"] + sum(math["dropped"].values())
     assert "unaccounted" not in math["dropped"] and math["out"] > 0
     assert set(math["dropped"]) <= {"wrong_answer", "too_short"} and math["dropped"]
     reference = {f"p{i}": str(a) for i, (_, a) in enumerate(PROBLEMS)}
     rows = pq.read_table(path / "data" / "math").to_pylist()
-    assert len(rows) == math["out"] and all(r["answer"] == reference[r["source_id"]] for r in rows)
+    assert len(rows) == dedup["out"] == math["out"] - sum(dedup["dropped"].values())
+    assert all(r["answer"] == reference[r["source_id"]] for r in rows)
     assert {r["selected"] for r in rows} == {"verified"}
     assert all(len(r["solution"].split()) >= 6 for r in rows)
     order = [(r["source_id"], r["sample"]) for r in rows]
@@ -103,10 +107,10 @@ def test_verified_samples_are_kept_and_failed_ones_paired_as_negatives(built):
         assert pair["rejected_reason"] in ("wrong_answer", "too_short")
         assert pair["chosen_sample"] == min(s for src, s in kept if src == pair["source_id"])
         assert pair["prompt"].startswith("Solve, then give the final answer: ")
-    # Every prompt with a kept sample pairs it with each sample that failed the check (none was unparsable:
-    # structured outputs), so pairs = failures of the prompts that had a success.
-    failed_where_kept = sum(4 - sum(src == s for src, _ in kept) for s in {src for src, _ in kept})
-    assert len(pairs) == failed_where_kept > 0
+    # Every prompt with a kept sample pairs its first with each sample that failed a check (none was
+    # unparsable: structured outputs); a pair whose chosen row the dedup removed went with it.
+    made = len(pairs) + math["synth"]["negatives"].get("removed_with_their_rows", 0)
+    assert 0 < made <= sum(math["dropped"].values())
 
 
 def test_majority_keeps_one_sample_per_prompt_with_its_agreement(built):
@@ -137,7 +141,7 @@ def test_the_card_says_what_each_config_kept(built):
         (["stages.0.checks=[{type: score, field: answer, min: $lowest}]"],
          "stages.0: checks.0.min: $lowest names no option of the task (options: subject)"),
         (["stages.0.checks=[]"], "stages.0: select: verified keeps the samples whose answer matches"),
-        (["stages.1.answer=final"], "stages.1: answer: majority votes on a field of the output; 'final'"),
+        (["stages.2.answer=final"], "stages.2: answer: majority votes on a field of the output; 'final'"),
         (["stages.0.task=nowhere.yaml"], "stages.0: task: the task file"),
         (["stages.0.schema=nowhere.json"], "stages.0: schema: the schema file"),
     ],
@@ -156,7 +160,7 @@ def test_a_task_file_is_a_task_and_part_of_the_fingerprint(tmp_path, monkeypatch
     task.write_text("name: summary\nprompt: 'Summarise: {{ text }}'\ninputs: [text]\n"
                     "schema: {type: object, properties: {summary: {type: string}}, required: [summary]}\n")
     recipe = _recipe(tmp_path, tiny_model)
-    edit = [f"stages.0={{type: synthesize, task: {task}, config: summaries, model: {tiny_model}}}"]
+    edit = [f"stages=[{{type: synthesize, task: {task}, config: summaries, model: {tiny_model}}}]"]
     first = plan_build(str(recipe), edit, tmp_path / "out")
     assert first.stages[1].name == "synthesize-summaries"
     task.write_text(task.read_text().replace("Summarise", "Summarize"))

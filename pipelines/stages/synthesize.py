@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, Literal
 
@@ -282,16 +283,24 @@ class SynthesizeStage(Stage):
         from schemas.synthetic import SCHEMAS
 
         synth, output = result["synth"], plan.recipe.output
-        written = [(plan.rows(synth["config"]), synth["config"], self.make_task().arrow_schema())]
-        if synth.get("negatives", {}).get("rows"):
-            path = plan.cache_dir / plan.stages[index].fingerprint / NEGATIVES
-            written.append((path, synth["negatives"]["config"], SCHEMAS["negatives"]))
-        shards = []
-        for path, config, schema in written:
-            with open(path) as f:  # the rows: as the last stage on the config left them
-                rows = (json.loads(line) for line in f)
-                shards += write_split(rows, schema, folder / "data" / config, output.split,
-                                      output.max_rows_per_shard, output.compression, output.max_shard_bytes)
+        final = plan.rows(synth["config"])  # the rows as the last stage on the config left them
+        with open(final) as f:
+            rows = (json.loads(line) for line in f)
+            shards = write_split(rows, self.make_task().arrow_schema(), folder / "data" / synth["config"],
+                                 output.split, output.max_rows_per_shard, output.compression,
+                                 output.max_shard_bytes)
+        negatives = synth.get("negatives", {})
+        if negatives.get("rows"):
+            kept = [0]
+            made = plan.cache_dir / plan.stages[index].fingerprint / NEGATIVES
+            pairs = pairs_of_kept_rows(made, final, kept)
+            shards += write_split(pairs, SCHEMAS["negatives"], folder / "data" / negatives["config"],
+                                  output.split, output.max_rows_per_shard, output.compression,
+                                  output.max_shard_bytes)
+            # A pair whose chosen row a record stage removed (a duplicate, a contaminated prompt) goes with
+            # it; version_configs, called next, reports what was written.
+            negatives["removed_with_their_rows"] = negatives["rows"] - kept[0]
+            negatives["rows"] = kept[0]
         return shards
 
     def version_configs(self, result: dict, split: str) -> dict[str, dict]:
@@ -407,6 +416,22 @@ def sort_rows(beam_out: Path, out: Path, task: Task, config: str) -> tuple[int, 
             f.write(json.dumps({"id": f"{config}:{row['source_id']}:{row['sample']}", **row},
                                ensure_ascii=False, sort_keys=True) + "\n")
     return kept, dropped
+
+
+def pairs_of_kept_rows(negatives: Path, rows: Path, kept: list[int]) -> Iterator[dict]:
+    """The pairs whose chosen sample is still a row of the config; both files are in (source, sample)
+    order, so one pass over each (counted in kept[0])."""
+    with open(negatives) as pairs, open(rows) as f:
+        remaining = (json.loads(line) for line in f)
+        row = next(remaining, None)
+        for line in pairs:
+            pair = json.loads(line)
+            wanted = (pair["source_id"], pair["chosen_sample"])
+            while row is not None and _order(row) < wanted:
+                row = next(remaining, None)
+            if row is not None and _order(row) == wanted:
+                kept[0] += 1
+                yield pair
 
 
 def write_negatives(beam_out: Path, out: Path, config: str) -> int:
