@@ -58,10 +58,13 @@ def test_synth_demo_with_the_real_model(tmp_path):
         assert manifest["configs"][config]["decontaminated"][0]["benchmarks"] == ["humaneval"]
     assert "Decontaminated against humaneval" in card and "`math_negatives`" in card
 
-    # The conversion and the generation cache are kept: a changed recipe regenerates nothing.
-    again = run_cli("build", "synth-demo", "--out", str(tmp_path / "out"), "--set",
-                    "stages.9.fields=[question, solution]", env=env, timeout=1500)
+    # The conversion and the generation cache are kept: the math stage with another selection runs
+    # again and regenerates nothing.
+    again = run_cli("build", "synth-demo", "--out", str(tmp_path / "out"), "--set", "stages.8.select=all",
+                    env=env, timeout=1500)
     assert again.returncode == 0, again.stderr[-2000:]
     second = json.loads((tmp_path / "out" / "synth-demo" / "v2" / "manifest.json").read_text())
-    assert all(s.get("synth", {}).get("generated_prompts", 0) == 0 for s in second["stages"])
+    rerun = next(s for s in second["stages"] if s["name"] == "synthesize-math")
+    assert rerun["synth"]["generated_prompts"] == 0 and rerun["synth"]["cached_prompts"] == len(problems)
+    assert rerun["out"] >= len(math) and rerun["synth"]["select"] == "all"
     assert len(list((tmp_path / "state" / "models").iterdir())) == 1
