@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import ClassVar
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 
 class Check(BaseModel):
@@ -31,6 +31,19 @@ class Check(BaseModel):
 
     def start(self, context: CheckContext) -> None:
         """Before an ordered check's pass over the rows: forget the rows of an earlier pass."""
+
+
+class Bounded(Check):
+    """A check of a measure of the row against `min` and `max` (each subclass types them), one at least."""
+
+    @model_validator(mode="after")
+    def _bounds(self) -> Bounded:
+        if self.min is None and self.max is None:
+            raise ValueError(f"{self.type} needs min or max")
+        return self
+
+    def within(self, value: float) -> bool:
+        return (self.min is None or value >= self.min) and (self.max is None or value <= self.max)
 
 
 class CheckContext:

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import Field, model_validator
+from pydantic import Field
 
 from transforms.decontam import normalize_tokens
-from transforms.synth.checks.base import Check, CheckContext
+from transforms.synth.checks.base import Bounded, CheckContext
 
 # Words that say nothing about grounding: an answer is supported by its content words.
 STOP_WORDS = frozenset(
@@ -25,7 +25,7 @@ def support(answer: str, passage: str) -> float:
     return sum(w in present for w in words) / len(words)
 
 
-class Grounded(Check):
+class Grounded(Bounded):
     """support(field, in) >= min (and <= max); `keep_as` names a row field that records the support."""
 
     type: Literal["grounded"]
@@ -35,12 +35,6 @@ class Grounded(Check):
     keep_as: str | None = None
     default_name = "ungrounded"
 
-    @model_validator(mode="after")
-    def _bounds(self) -> Grounded:
-        if self.min is None and self.max is None:
-            raise ValueError("grounded needs min or max")
-        return self
-
     def reads(self) -> dict[str, str]:
         return {self.field: "row", self.in_: "either"}
 
@@ -49,4 +43,4 @@ class Grounded(Check):
         score = support(str(row.get(self.field) or ""), str(passage or ""))
         if self.keep_as:
             row[self.keep_as] = round(score, 4)
-        return (self.min is None or score >= self.min) and (self.max is None or score <= self.max)
+        return self.within(score)

@@ -4,12 +4,10 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import model_validator
-
-from transforms.synth.checks.base import Check, CheckContext
+from transforms.synth.checks.base import Bounded, CheckContext
 
 
-class Score(Check):
+class Score(Bounded):
     """A number at least min and at most max: a judge's verdict kept only above a threshold."""
 
     type: Literal["score"]
@@ -17,14 +15,8 @@ class Score(Check):
     max: float | None = None
     default_name = "below_threshold"
 
-    @model_validator(mode="after")
-    def _bounds(self) -> Score:
-        if self.min is None and self.max is None:
-            raise ValueError("score needs min or max")
-        return self
-
     def passes(self, record: dict, row: dict, context: CheckContext) -> bool:
         value = row.get(self.field)
         if isinstance(value, bool) or not isinstance(value, int | float):
             return False
-        return (self.min is None or value >= self.min) and (self.max is None or value <= self.max)
+        return self.within(value)
