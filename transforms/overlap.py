@@ -5,28 +5,28 @@
     index.match(text)        -> [("gsm8k", "17"), ...]          (distinct, sorted; [] when clean)
     index.match_scores(text) -> [("gsm8k", "17", 0.93), ...]
 
-The allenai/decon recipe. Texts are word tokens as in transforms.decontam (NFKC, case-folded, any non-
-alphanumeric character a separator), with every all-digit token (3, 2026, the 1 and 250 of 1,250) one value,
-so a copy with its numbers changed has the item's n-grams. Each text of an item (a question, its answer) is
-scored on its own: the share of its tokens, each weighed by its IDF over the texts, log(1 + texts / texts
-holding it), covered by those of its n-grams found in one document window of twice its length; it is flagged
-at `threshold` or more. A share of tokens, not of n-grams: one word in ten changed leaves ~59% of an item's
-5-grams but ~90% of its words covered (the 13-gram index finds none). Candidates come first from the IDF-
-weighted share of a text's distinct n-grams in the whole document (at least threshold / (n + 1), the least a
-covering needs). A text of `short_tokens` tokens or fewer is matched whole: its whole token sequence,
-contiguous in the document (score 1.0). An n-gram held by more than max(64, texts / 64) texts (boilerplate:
-"from typing import list def", a run of numbers) is a stop-gram: it finds no candidates (it still covers
-tokens), which bounds a document's work by the benchmarks, not by its words.
+The allenai/decon recipe. Texts are word tokens (batch_token_values: runs of letters and digits, ASCII case
+folded), with every all-digit token (3, 2026, the 1 and 250 of 1,250) one value, so a copy with its numbers
+changed has the item's n-grams. Each text of an item (a question, its answer) is scored on its own: the share
+of its tokens, each weighed by its IDF over the texts, log(1 + texts / texts holding it), found in one
+document window of twice its length, a token found when one of the text's n-grams hit there covers it or when
+the document has it in place in the alignment of a hit; it is flagged at `threshold` or more, or when one
+alignment holds `partial` of its weight (a partial copy). A share of tokens, not of n-grams: one word in ten
+changed leaves ~59% of an item's 5-grams but ~90% of its words in place (the 13-gram index finds none).
+Candidates come first from the IDF-weighted share of a text's distinct n-grams in the whole document (at
+least threshold / (n + 1)). A text of `short_tokens` tokens or fewer is matched whole: its whole token
+sequence, contiguous in the document (score 1.0). An n-gram held by more than max(64, texts / 64) texts
+(boilerplate: "from typing import list def", a run of numbers) is a stop-gram: it finds no candidates (it
+still covers tokens), which bounds a document's work by the benchmarks, not by its words.
 
-Memory is bounded by the benchmarks (about 30 bytes per distinct n-gram, 4 per (n-gram, text) pair and 4
-per benchmark token);
-documents stream through. Only tokens of the benchmarks' vocabulary are hashed per document: a dict
-look-up each, then vectorised numpy over the document's windows.
+Memory is bounded by the benchmarks (about 40 bytes per distinct n-gram, 4 per (n-gram, text) pair and 4
+per benchmark token); documents stream through in batches of about BATCH_CHARS characters, tokenised and
+probed as one array (a byte table, prefix sums, one gather into a presence table per window), so that numpy
+works on arrays large enough to pay for its calls.
 """
 
 from __future__ import annotations
 
-import functools
 import unicodedata
 from array import array
 from collections import Counter
@@ -46,13 +46,14 @@ from transforms.errors import TransformError
 
 _B = np.uint64(0x9E3779B97F4A7C15)
 _MIX1, _MIX2 = np.uint64(0xBF58476D1CE4E5B9), np.uint64(0x94D049BB133111EB)
-# Per code point to U+00FF: is it a letter or digit, is it an ASCII digit.
-_ALNUM = np.array([chr(c).isalnum() for c in range(256)], dtype=bool)  # what [^\W_] is, to U+00FF
-_DIGIT = np.array([48 <= c <= 57 for c in range(256)], dtype=np.int32)
 # Every all-digit token (3, the 1 and 250 of 1,250): a changed number is the same token.
 _NUMBER_VALUE = np.uint64(_token_hash("overlap: a number"))
 STOP_MIN = 64  # an n-gram in more texts than max(STOP_MIN, texts / STOP_SHARE) is a stop-gram
 STOP_SHARE = 64
+PARTIAL = 0.5  # a long text with this share of its weight copied in place (one alignment) is flagged
+# Texts tokenised and probed as one array, up to about this many characters: the per-call cost of numpy is
+# shared, and the arrays (8 bytes a character) stay in the cache.
+BATCH_CHARS = 1 << 16
 
 
 def _mix(h: np.ndarray) -> np.ndarray:
@@ -65,47 +66,77 @@ def _mix(h: np.ndarray) -> np.ndarray:
     return h
 
 
-def _char_values(points: np.ndarray) -> np.ndarray:
-    """A random-looking 64-bit value per Unicode code point."""
-    return _mix(points.astype(np.uint64) * _MIX2 + _MIX1)
+def _byte_table() -> bytes:
+    """UTF-8 bytes to what a token is made of: ASCII letters lower-cased, digits '0', other ASCII 0."""
+    table = bytearray(range(256))  # a byte of a non-ASCII character: part of its word
+    for c in range(128):
+        table[c] = ord("0") if chr(c).isdigit() else ord(chr(c).lower()) if chr(c).isalnum() else 0
+    return bytes(table)
 
 
-_CHAR = _char_values(np.arange(256))
+_TABLE = _byte_table()
+# A random value per byte; a digit's is 0, so a number of any length sums to 0: one value for all numbers.
+_BYTE = _mix(np.arange(256, dtype=np.uint64) * _MIX2 + _MIX1)
+_BYTE[0] = _BYTE[ord("0")] = 0
 
 
-@functools.cache
-def _is_alnum(point: int) -> bool:
-    return chr(point).isalnum()
+def _utf8(text: str) -> bytes:
+    data = text.encode("utf-8")
+    if not text.isascii() and b"\xef" in data:  # full-width letters, ligatures: NFKC maps them to ASCII
+        return unicodedata.normalize("NFKC", text).encode("utf-8")
+    return data
 
 
 def token_values(text: str) -> np.ndarray:
-    """A 64-bit value per word token of a text (normalize_tokens' tokens); every number token one value."""
-    # No Python object per token: code points, masks and prefix sums over the whole text.
-    if text.isascii():  # the common case: bytes and a table
-        points = np.frombuffer(text.lower().encode("ascii"), dtype=np.uint8)
-        inside, chars = _ALNUM[points], _CHAR[points]
-    else:  # NFKC and casefold as normalize_tokens, then code points; letters beyond Latin-1 looked up once
-        text = unicodedata.normalize("NFKC", unicodedata.normalize("NFKC", text).casefold())
-        points = np.frombuffer(text.encode("utf-32-le"), dtype=np.uint32)
-        inside = _ALNUM[np.minimum(points, 255)]
-        high = points > 255
-        if high.any():
-            distinct = np.unique(points[high])
-            flags = np.fromiter(map(_is_alnum, distinct.tolist()), dtype=bool, count=len(distinct))
-            inside[high] = flags[np.searchsorted(distinct, points[high])]
-        chars = _char_values(points)
-    edges = np.flatnonzero(np.diff(inside, prepend=False, append=False))
-    starts, ends = edges[::2], edges[1::2]
+    """A 64-bit value per word token of a text; every number token one value (see batch_token_values)."""
+    return batch_token_values([text])[0]
+
+
+def batch_token_values(texts: list[str]) -> tuple[np.ndarray, np.ndarray]:
+    """The token values of several texts, concatenated, and where each text's start (one more: the end).
+
+    Tokens are runs of letters and digits of the UTF-8 bytes, ASCII case folded, as normalize_tokens' on
+    English text; general punctuation (U+2000-U+206F: curly quotes, dashes), U+0080-U+00BF (no-break
+    space, guillemets) and CJK punctuation separate words too. Non-ASCII letters compare as written, and
+    NFKC is applied only to a text with full-width forms or ligatures (U+FB00-U+FFEF): NFKC and Unicode
+    case folding of every document were nine tenths of the time of a lookup.
+    """
+    datas = [_utf8(t) for t in texts]
+    # The texts as one array, a 0 byte between them: a few numpy passes for a whole batch, no Python
+    # object per token, and no numpy call per text (a call on one text's array costs more than its work).
+    data = b"\0".join(datas)
+    codes = np.frombuffer(b"\0" + data.translate(_TABLE) + b"\0", dtype=np.uint8)
+    inside = codes != 0
+    for lead, second in ((0xE2, (0x80, 0x81)), (0xE3, (0x80,)), (0xC2, ())):
+        if bytes((lead,)) not in data:  # a search in C first: ASCII texts have none of these
+            continue
+        at = np.flatnonzero(codes == lead)
+        if second:
+            after = codes[at + 1]
+            at = at[(after == second[0]) | (after == second[-1])]
+        inside[at] = inside[at + 1] = False
+        if second:
+            inside[at + 2] = False
+    edges = np.flatnonzero(inside[1:] != inside[:-1])
+    starts, ends = edges[::2] + 1, edges[1::2]  # a token is codes[start:end + 1]
+    text_starts = np.cumsum([1] + [len(d) + 1 for d in datas])  # where each text's bytes start
+    bounds = np.searchsorted(starts, text_starts)
     if not len(starts):
-        return np.empty(0, dtype=np.uint64)
-    up, down = _POWERS.get(len(points) + 1)
-    prefix = np.zeros(len(points) + 1, dtype=np.uint64)
-    np.cumsum(chars * up[:len(points)], out=prefix[1:])
-    values = _mix((prefix[ends] - prefix[starts]) * down[starts])
-    digits = np.zeros(len(points) + 1, dtype=np.int32)
-    np.cumsum(_DIGIT[np.minimum(points, 255)], out=digits[1:])
-    values[digits[ends] - digits[starts] == ends - starts] = _NUMBER_VALUE  # 3, 250, 2026: one token
-    return values
+        return np.empty(0, dtype=np.uint64), bounds
+    up, down = _POWERS.get(len(codes))
+    prefix = np.take(_BYTE, codes)
+    prefix *= up
+    np.cumsum(prefix, out=prefix)
+    values = np.take(prefix, ends)
+    values -= np.take(prefix, starts - 1)
+    numbers = values == 0
+    values *= np.take(down, starts)
+    # Not linear in the characters any more (the n-gram hash is linear in the tokens): xorshift-multiply.
+    values ^= values >> np.uint64(29)
+    values *= _MIX1
+    values ^= values >> np.uint64(32)
+    values[numbers] = _NUMBER_VALUE  # 3, 250, 2026: one token
+    return values, bounds
 
 
 def _windows(values: np.ndarray, k: int) -> np.ndarray:
@@ -122,13 +153,16 @@ class OverlapIndex:
     """Benchmark texts' word n-grams with IDF weights, and the items a document holds most of."""
 
     def __init__(self, n: int = 5, threshold: float = 0.8, short_tokens: int = 20,
-                 min_tokens: int = MIN_TOKENS):
+                 min_tokens: int = MIN_TOKENS, partial: float = PARTIAL):
         if n < 1 or min_tokens < 1 or short_tokens < n:
             raise TransformError(f"decontam: overlap needs n, min_tokens >= 1 and short_tokens >= n, not "
                                  f"n={n}, min_tokens={min_tokens}, short_tokens={short_tokens}")
         if not 0 < threshold <= 1:
             raise TransformError(f"decontam: the overlap threshold is a share in (0, 1], not {threshold}")
+        if not 0 < partial <= 1:
+            raise TransformError(f"decontam: the overlap partial share is in (0, 1], not {partial}")
         self.n, self.threshold, self.short_tokens, self.min_tokens = n, threshold, short_tokens, min_tokens
+        self.partial = partial
         self.hash = HASH_NAME
         self.benchmarks: list[str] = []
         self.skipped: dict[str, Counter[str]] = {}
@@ -263,12 +297,14 @@ class OverlapIndex:
             o = np.argsort(h)
             self._whole[k] = (h[o], np.asarray(mine, dtype=np.uint32)[o])
         self._starts, self._lengths, self._token_ids = starts, lengths, token_ids
-        # One bit per slot of a key's top bits, 16 to 32 slots per key: most windows are in no text.
-        bits = max(3, (16 * max(len(self._keys), 1) - 1).bit_length())
+        # One byte per slot of a key's top bits, 16 to 32 slots per key (n-grams and whole short texts): a
+        # single gather rules out most windows, which are in no text, before any binary search.
+        every = np.concatenate([self._keys, *(keys for keys, _ in self._whole.values())])
+        bits = max(3, (16 * max(len(every), 1) - 1).bit_length())
         self._shift = np.uint64(64 - bits)
-        slots = np.unique(self._keys >> self._shift)
-        self._bitmap = np.zeros(1 << (bits - 3), dtype=np.uint8)
-        np.bitwise_or.at(self._bitmap, slots >> np.uint64(3), (1 << (slots & np.uint64(7))).astype(np.uint8))
+        self._present = np.zeros(1 << bits, dtype=bool)
+        self._present[every >> self._shift] = True
+        self._lengths_probed = (*sorted(self._whole), *([self.n] if len(self._keys) else []))
         self._built = True
 
     def match(self, text: str) -> list[tuple[str, str]]:
@@ -277,30 +313,82 @@ class OverlapIndex:
 
     def match_scores(self, text: str) -> list[tuple[str, str, float]]:
         """(benchmark, item id, score) of each item flagged in a text, its best text's score, sorted."""
+        return self.match_scores_batch([text])[0]
+
+    def match_scores_batch(self, texts: list[str]) -> list[list[tuple[str, str, float]]]:
+        """match_scores() of each text, the batch tokenised and probed as one array."""
         if not self._built:
             self._build()
-        values = token_values(text)
-        if len(values) < self.min_tokens:
-            return []
-        found: dict[int, float] = {}
-        for k, (keys, texts) in self._whole.items():
-            if k <= len(values):
-                windows = _windows(values, k)
-                at = np.minimum(np.searchsorted(keys, windows), len(keys) - 1)
-                for i in np.unique(at[keys[at] == windows]):
-                    found[int(texts[i])] = 1.0
-        if len(values) >= self.n and len(self._keys):
-            windows = _windows(values, self.n)
-            slots = windows >> self._shift
-            bit = self._bitmap[slots >> np.uint64(3)] >> (slots & np.uint64(7)).astype(np.uint8)
-            at = np.flatnonzero(bit & 1)
-            if len(at):
-                key = np.minimum(np.searchsorted(self._keys, windows[at]), len(self._keys) - 1)
-                hit = self._keys[key] == windows[at]
-                at, key = at[hit], key[hit]
-                if len(at):
-                    self._score_long(at, key, found)
-                    self._match_short(values, at, key, found)
+        found: list[dict[int, float]] = [{} for _ in texts]
+        first, size = 0, 0
+        for last, text in enumerate(texts, 1):
+            size += len(text)
+            if size >= BATCH_CHARS or last == len(texts):
+                self._probe(texts[first:last], found[first:last])
+                first, size = last, 0
+        return [self._report(f) for f in found]
+
+    def _probe(self, texts: list[str], found: list[dict[int, float]]) -> None:
+        values, bounds = batch_token_values(texts)
+        if not len(values):
+            return
+        text_of = np.repeat(np.arange(len(texts)), np.diff(bounds))
+        windows, k = values, 1
+        for length in self._lengths_probed:
+            if length > len(values):
+                break
+            while k < length:  # a (k + 1)-token window's hash from the k-token one's
+                windows = windows[:-1] * _B
+                windows += values[k:]
+                k += 1
+            at = np.flatnonzero(np.take(self._present, (windows >> self._shift).view(np.int64)))
+            at = at[bounds[text_of[at] + 1] - at >= length]  # windows inside one text
+            if not len(at):
+                continue
+            keys = self._keys if length == self.n else self._whole[length][0]
+            key = np.minimum(np.searchsorted(keys, windows[at]), len(keys) - 1)
+            hit = keys[key] == windows[at]
+            at, key = at[hit], key[hit]
+            if length < self.n:  # whole texts shorter than an n-gram
+                for i, j in zip(text_of[at].tolist(), key.tolist(), strict=True):
+                    found[i][int(self._whole[length][1][j])] = 1.0
+                continue
+            self._score_hits(values, bounds, text_of, at, key, found)
+
+    def _score_hits(self, values: np.ndarray, bounds: np.ndarray, text_of: np.ndarray, at: np.ndarray,
+                    key: np.ndarray, found: list[dict[int, float]]) -> None:
+        """Score the benchmark texts that a batch's n-gram hits make candidates, in their documents."""
+        doc = text_of[at]
+        # Candidates for the whole batch at once: per (document, long text), the IDF-weighted share of the
+        # text's distinct n-grams hit (at least threshold / (n + 1), the least a covering needs).
+        pairs = np.unique(doc.astype(np.int64) * len(self._keys) + key)
+        pair_doc, pair_key = pairs // len(self._keys), pairs % len(self._keys)
+        first = self._post_start[pair_key]
+        counts = self._post_start[pair_key + 1] - first
+        size = int(counts.sum())
+        candidates: dict[int, list[int]] = {}
+        if size:
+            offsets = np.repeat(first - np.cumsum(counts) + counts, counts) + np.arange(size)
+            texts = self._post_refs[offsets].astype(np.int64)
+            code = np.repeat(pair_doc, counts) * len(self._total) + texts
+            code, inverse = np.unique(code, return_inverse=True)
+            weight = np.bincount(inverse, weights=np.repeat(self._weight[pair_key], counts))
+            share = weight / self._total[code % len(self._total)]
+            for c in code[share >= self.threshold / (self.n + 1)].tolist():
+                candidates.setdefault(c // len(self._total), []).append(c % len(self._total))
+        probed = np.unique(doc[self._probe_start[key + 1] > self._probe_start[key]]).tolist()
+        cut = np.searchsorted(at, bounds)
+        for i in sorted(set(candidates) | set(probed)):
+            mine = slice(cut[i], cut[i + 1])
+            local, keys, doc_values = at[mine] - bounds[i], key[mine], values[bounds[i]:bounds[i + 1]]
+            for t in candidates.get(i, ()):
+                score = self._covered_share(t, local, keys, doc_values)
+                if score >= self.threshold - 1e-9:
+                    found[i][t] = max(found[i].get(t, 0.0), score)
+            if i in probed:
+                self._match_short(doc_values, local, keys, found[i])
+
+    def _report(self, found: dict[int, float]) -> list[tuple[str, str, float]]:
         best: dict[tuple[str, str], float] = {}
         for t, score in found.items():
             ref = self._text_item[t]
@@ -308,36 +396,40 @@ class OverlapIndex:
             best[pair] = max(best.get(pair, 0.0), score)
         return sorted((bench, item, round(score, 4)) for (bench, item), score in best.items())
 
-    def _score_long(self, at: np.ndarray, key: np.ndarray, found: dict[int, float]) -> None:
-        """Long texts whose share of weight in the document, then in a window, reaches the threshold."""
-        distinct = np.unique(key)
-        first, last = self._post_start[distinct], self._post_start[distinct + 1]
-        counts = last - first
-        size = int(counts.sum())
-        if not size:
-            return
-        # The postings of every distinct key hit, gathered without a Python loop.
-        offsets = np.repeat(first - np.cumsum(counts) + counts, counts) + np.arange(size)
-        texts, inverse = np.unique(self._post_refs[offsets], return_inverse=True)
-        share = np.bincount(inverse, weights=np.repeat(self._weight[distinct], counts)) / self._total[texts]
-        for t in texts[share >= self.threshold / (self.n + 1)]:
-            score = self._covered_share(int(t), at, key)
-            if score >= self.threshold - 1e-9:
-                found[int(t)] = max(found.get(int(t), 0.0), score)
+    def _covered_share(self, t: int, at: np.ndarray, key: np.ndarray, doc: np.ndarray) -> float:
+        """The IDF-weighted share of text t's tokens found in place in its best window of a document.
 
-    def _covered_share(self, t: int, at: np.ndarray, key: np.ndarray) -> float:
-        """The IDF-weighted share of text t's tokens its n-grams cover in its best document window."""
+        A token is found when an n-gram of the text hit there covers it, or when the document has it at its
+        place in the alignment (document position minus text position) of a hit: a word substituted every
+        ten leaves gaps shorter than n that no n-gram covers, but the words in them are the item's, where
+        the item has them. A partial copy (at least `partial` of the text's
+        weight found in one alignment) scores as the threshold at least.
+        """
         tokens = self._token_ids[self._starts[t]:self._starts[t + 1]]
-        grams = np.searchsorted(self._keys, _windows(self._value_arr[tokens], self.n))
+        item = self._value_arr[tokens]
+        grams = np.searchsorted(self._keys, _windows(item, self.n))
         keep = np.isin(key, grams)
         positions, keys = at[keep], key[keep]
         # The window of twice the text's length holding the most hits (positions ascend).
         ends = np.searchsorted(positions, positions + 2 * len(tokens))
         best = int(np.argmax(ends - np.arange(len(ends))))
-        present = np.isin(grams, keys[best:ends[best]])
+        positions, keys = positions[best:ends[best]], keys[best:ends[best]]
+        present = np.isin(grams, keys)
         covered = np.convolve(present.astype(np.int32), np.ones(self.n, dtype=np.int32))[:len(tokens)] > 0
+        # Each hit's place in the text (a repeated n-gram: its first), and so its alignment.
+        order = np.argsort(grams, kind="stable")
+        place = order[np.searchsorted(grams, keys, sorter=order)]
+        shift = positions - place
         weights = self._token_weight[tokens]
-        return float(weights[covered].sum() / weights.sum())
+        total, in_place = float(weights.sum()), 0.0
+        every = np.arange(len(tokens))
+        for offset in np.unique(shift).tolist():
+            span = every[max(0, -offset):max(0, min(len(tokens), len(doc) - offset))]
+            same = span[item[span] == doc[span + offset]]
+            covered[same] = True
+            in_place = max(in_place, float(weights[same].sum()))
+        share = float(weights[covered].sum()) / total
+        return max(share, self.threshold) if in_place / total >= self.partial else share
 
     def _match_short(self, values: np.ndarray, at: np.ndarray, key: np.ndarray,
                      found: dict[int, float]) -> None:
@@ -355,16 +447,17 @@ class OverlapIndex:
 
     def match_batch(self, texts: Iterable[str]) -> list[list[tuple[str, str]]]:
         """match() of each text."""
-        return [self.match(text) for text in texts]
+        return [[(bench, item) for bench, item, _ in m] for m in self.match_scores_batch(list(texts))]
 
     def stats(self) -> dict:
         """What is indexed: items, short (whole-match) texts, n-grams, stop-grams, skipped records."""
         if not self._built:
             self._build()
-        arrays = (self._keys, self._weight, self._post_refs, self._post_start, self._total, self._bitmap,
+        arrays = (self._keys, self._weight, self._post_refs, self._post_start, self._total, self._present,
                   self._value_arr, self._token_ids, self._token_weight, self._probe_start)
         return {
-            "method": "overlap", "n": self.n, "threshold": self.threshold, "short_tokens": self.short_tokens,
+            "method": "overlap", "n": self.n, "threshold": self.threshold, "partial": self.partial,
+            "short_tokens": self.short_tokens,
             "min_tokens": self.min_tokens, "hash": self.hash,
             "items": dict(self._items), "short_texts": dict(self._short), "texts": len(self._text_item),
             "ngrams": int(len(self._keys)), "stop_ngrams": self._stop_ngrams,
