@@ -1,5 +1,5 @@
-"""Synthetic records: instruction, QA, critique, preference and negative-pair rows, and those of a recipe's
-own task (columns from its output schema), each with its provenance (version 1)."""
+"""Synthetic records: instruction, QA, critique, preference, pairwise, comparison and negative-pair rows, and
+those of a recipe's own task (columns from its output schema), each with its provenance (version 1)."""
 
 from __future__ import annotations
 
@@ -93,6 +93,37 @@ SCHEMAS: dict[str, pa.Schema] = {
         ],
     ),
 }
+# Pairwise judging (judge_pairwise): a pair where both orders' verdicts agree, as chosen/rejected.
+SCHEMAS["pairwise"] = _schema(
+    "pairwise",
+    [
+        pa.field("prompt", pa.string(), nullable=False),
+        pa.field("chosen", pa.string(), nullable=False),
+        pa.field("rejected", pa.string(), nullable=False),
+        pa.field("chosen_source", pa.string(), nullable=False),  # the config (or sample) it came from
+        pa.field("rejected_source", pa.string(), nullable=False),
+        pa.field("rationale", pa.string(), nullable=False),  # the judge's, in the order the pair was made
+    ],
+)
+# Every pair judged, ties and unjudged ones included: both orders' verdicts in the pair's frame (a, b, tie).
+SCHEMAS["comparisons"] = _schema(
+    "comparisons",
+    [
+        pa.field("prompt", pa.string(), nullable=False),
+        pa.field("response_a", pa.string(), nullable=False),
+        pa.field("response_b", pa.string(), nullable=False),
+        pa.field("source_a", pa.string(), nullable=False),
+        pa.field("source_b", pa.string(), nullable=False),
+        pa.field("sample_a", pa.int32(), nullable=False),
+        pa.field("sample_b", pa.int32(), nullable=False),
+        pa.field("verdict_ab", pa.string()),  # None: that order's judgement failed (unparsable, ...)
+        pa.field("verdict_ba", pa.string()),
+        pa.field("rationale_ab", pa.string()),
+        pa.field("rationale_ba", pa.string()),
+        pa.field("winner", pa.string()),  # a source, "tie" (position-inconsistent ones too), or None
+        pa.field("position_inconsistent", pa.bool_(), nullable=False),
+    ],
+)
 SCHEMAS["negatives"] = _schema(
     "negatives",
     [

@@ -26,11 +26,13 @@ PASSAGE = (
 
 
 def test_every_task_has_a_valid_schema_and_a_template_that_renders():
-    assert set(BUILTIN) == {"self_instruct", "doc_qa", "critique", "preference"}
+    assert set(BUILTIN) == {"self_instruct", "doc_qa", "critique", "preference", "judge_pairwise"}
     record = {
         "text": PASSAGE,
         "prompt": "Why light the lamp?",
         "response": "For ships.",
+        "response_a": "For ships.",
+        "response_b": "To see.",
         "examples": ["Add 2 and 2."],
     }
     for name in BUILTIN:

@@ -24,11 +24,13 @@ with quiet_root_logger():  # Beam warns through the root logger on import, which
 from transforms.synth.backends import OpenAIBackend, VLLMBackend, check_schema
 from transforms.synth.cache import GenerationCache
 from transforms.synth.pairs import pick_pair
+from transforms.synth.pairwise import both_orders, decide
 from transforms.synth.sampling import Sampling, completion_key
 from transforms.synth.task import Parsed, Task
 
 REJECTED = "rejected"
 NEGATIVES = "negatives"  # the failed samples of a prompt that had a passing one, paired with it
+COMPARISONS = "comparisons"  # pairwise: every pair of responses with both orders' verdicts, ties included
 NAMESPACE = "synth"
 # Per process: a worker process (multi_processing, a portable runner's SDK worker) never sees the
 # launcher's entries; it makes its own from the spec its DoFn was pickled with, in setup(). Nothing
@@ -191,6 +193,8 @@ class GenerateFn(beam.DoFn):
 class Generate(beam.PTransform):
     """The rows and rejects of a task over a PCollection of records, in chunks of `chunk_size` prompts."""
 
+    outputs = ("rows", REJECTED, NEGATIVES)  # what synthesis_graph writes, by name
+
     def __init__(self, backend: dict, task: Task, sampling: Sampling, cache_path: str, chunk_size: int = 512,
                  prefix: str = ""):
         super().__init__()
@@ -242,6 +246,8 @@ class PickPair(beam.DoFn):
 class PreferencePairs(beam.PTransform):
     """n responses per prompt, each judged (n=1), grouped back by prompt into chosen/rejected pairs."""
 
+    outputs = ("rows", REJECTED, NEGATIVES)
+
     def __init__(self, backend: dict, task: Task, sampling: Sampling, cache_path: str,
                  chunk_size: int = 512):
         super().__init__()
@@ -271,6 +277,91 @@ def _carry(verdict: dict) -> dict:
     """A judge's row with the response it judged: its prompt and its sample."""
     prompt_id, _, sample = verdict["source_id"].rpartition("#")
     return verdict | {"prompt_id": prompt_id, "response_sample": int(sample)}
+
+
+class BothOrders(beam.DoFn):
+    """A pair of responses as the judge's two records, as made and swapped (MT-Bench's position swap)."""
+
+    def process(self, comparison: dict):
+        Metrics.counter(NAMESPACE, "comparisons").inc()
+        yield from both_orders(comparison)
+
+
+def _pair_key(record: dict) -> str:
+    """The pair a record belongs to: its prompt's id and its pair index."""
+    return f"{record['id']}#{record['pair']}"
+
+
+def _pair_of(pair: dict) -> tuple[str, tuple]:
+    return _pair_key(pair), ("pair", pair)
+
+
+def _verdict_of(row: dict) -> tuple[str, tuple]:
+    key, _, order = row["source_id"].rpartition("#")
+    return key, ("verdict", order, row)
+
+
+def _failure_of(reject: dict) -> tuple[str, tuple]:
+    key, _, order = reject["source_id"].rpartition("#")
+    return key, ("verdict", order, None)
+
+
+class Decide(beam.DoFn):
+    """A pair's two verdicts made one: a chosen/rejected row where both orders pick the same response, else
+    why not (tie, position_inconsistent, unjudged); every pair, with both verdicts, as a comparison."""
+
+    def __init__(self, task: Task, sampling: Sampling, model_id: str):
+        self.task, self.sampling, self.model_id = task, sampling, model_id
+
+    def process(self, element):
+        _, items = element
+        pair = next(item[1] for item in items if item[0] == "pair")
+        judged = {item[1]: item[2] for item in items if item[0] == "verdict"}
+        any_row = next((r for r in judged.values() if r), {})
+        provenance = {"source_id": str(pair["id"]), "sample": pair["pair"], "task": self.task.name,
+                      "model": any_row.get("model", self.model_id),
+                      "model_revision": any_row.get("model_revision", ""),
+                      "sampling": json.dumps(self.sampling.as_dict(), sort_keys=True),
+                      "template_sha256": self.task.template_sha256, "seed": self.sampling.seed}
+        comparison, row, reason = decide(pair, judged, provenance)
+        yield beam.pvalue.TaggedOutput(COMPARISONS, comparison)
+        if reason:
+            Metrics.counter(NAMESPACE, f"rejected_{reason}").inc()
+            yield beam.pvalue.TaggedOutput(REJECTED, {"source_id": str(pair["id"]), "sample": pair["pair"],
+                                                      "reason": reason})
+            return
+        Metrics.counter(NAMESPACE, "rows").inc()
+        yield row
+
+
+class Pairwise(beam.PTransform):
+    """Pairs of responses, each judged in both orders (n=1 per order), grouped back by pair and decided."""
+
+    outputs = ("rows", REJECTED, COMPARISONS)
+
+    def __init__(self, backend: dict, task: Task, sampling: Sampling, cache_path: str, chunk_size: int = 512):
+        super().__init__()
+        self.backend, self.task, self.sampling = backend, task, sampling
+        self.cache_path, self.chunk_size = cache_path, chunk_size
+
+    def expand(self, pairs):
+        task, sampling = self.task, self.sampling
+        orders = pairs | "Both orders" >> beam.ParDo(BothOrders())
+        verdicts, failed, _ = orders | "Judge" >> Generate(self.backend, task, sampling, self.cache_path,
+                                                           self.chunk_size, prefix="judge_")
+        keyed = (pairs | "Key pairs" >> beam.Map(_pair_of),
+                 verdicts | "Key verdicts" >> beam.Map(_verdict_of),
+                 failed | "Key failures" >> beam.Map(_failure_of))
+        grouped = keyed | "Together" >> beam.Flatten() | "By pair" >> beam.GroupByKey()
+        decide = Decide(task, sampling, _model_id(self.backend))
+        decided = grouped | "Decide" >> beam.ParDo(decide).with_outputs(REJECTED, COMPARISONS, main="rows")
+        return decided.rows, decided[REJECTED], decided[COMPARISONS]
+
+
+def _model_id(spec: dict) -> str:
+    """The name rows give a model, as its backend does: a local folder's name, else the name served."""
+    model = spec["model"]
+    return Path(model).name if spec["kind"] == "vllm" and Path(model).is_dir() else model
 
 
 def pipeline_options(runner: str = "DirectRunner", extra: Iterable[str] = ()) -> PipelineOptions:
@@ -324,8 +415,8 @@ def synthesis_graph(p: beam.Pipeline, source: list[dict] | str, backend: dict, t
     else:
         records = p | "Records" >> beam.Create(source)
     graph = GRAPHS[task.graph](backend, task, sampling, cache_path, chunk_size)
-    rows, rejected, negatives = records | f"Synthesize {task.name}" >> graph
-    for name, pcoll in (("rows", rows), (REJECTED, rejected), (NEGATIVES, negatives)):
+    outputs = records | f"Synthesize {task.name}" >> graph
+    for name, pcoll in zip(graph.outputs, outputs, strict=True):
         (pcoll | f"Encode {name}" >> beam.Map(_dumps)
          | f"Write {name}" >> beam.io.WriteToText(str(out_dir / name), file_name_suffix=".jsonl",
                                                   shard_name_template="-SS-of-NN"))
@@ -333,7 +424,8 @@ def synthesis_graph(p: beam.Pipeline, source: list[dict] | str, backend: dict, t
 
 # Each task's Beam graph, by the name it declares (a transform imports no engine): one generation, or
 # responses then their judgements.
-GRAPHS: dict[str, type[beam.PTransform]] = {"generate": Generate, "preference_pairs": PreferencePairs}
+GRAPHS: dict[str, type[beam.PTransform]] = {"generate": Generate, "preference_pairs": PreferencePairs,
+                                             "pairwise": Pairwise}
 
 
 def _dumps(row: dict) -> str:

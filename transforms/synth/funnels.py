@@ -22,4 +22,12 @@ def pairs_funnel(counts: dict[str, int], rows: int, dropped: dict[str, int], n: 
     return prompts, {k: v for k, v in pairs.items() if v}, losses
 
 
-FUNNELS = {"generate": samples_funnel, "preference_pairs": pairs_funnel}
+def comparisons_funnel(counts: dict[str, int], rows: int, dropped: dict[str, int], n: int) -> Funnel:
+    """A pair of responses is the unit: a row where both orders' verdicts agree on a winner, else a tie,
+    position_inconsistent or unjudged; the judge's failed completions (two per pair) are reported apart."""
+    losses = {"judge_" + k.removeprefix("judge_rejected_"): v for k, v in counts.items()
+              if k.startswith("judge_rejected_")}
+    return counts.get("comparisons", 0), dropped, losses
+
+
+FUNNELS = {"generate": samples_funnel, "preference_pairs": pairs_funnel, "pairwise": comparisons_funnel}

@@ -46,7 +46,7 @@ class TaskDefinition(BaseModel):
     carry: list[str] = []  # input fields copied into each row (a critique keeps the prompt it judged)
     options: dict[str, Any] = {}  # parameters with their defaults: the templates and "$name" in checks
     checks: list[dict] = []
-    graph: Literal["generate", "preference_pairs"] = "generate"
+    graph: Literal["generate", "preference_pairs", "pairwise"] = "generate"
     judge: str | None = None  # preference_pairs: the built-in task that judges each response
     seeds: SeedSpec | None = None
 
