@@ -11,6 +11,9 @@ Backends (options: those of the library call, or HYBRID_DEFAULTS for "hybrid"):
   minimal-HTML output is filtered block by block (link density, short non-sentences), a page with
   one <article> is read from that article, and a result that looks unreliable (short, while
   resiliparse alone finds much more) is replaced by trafilatura's.
+- "learned": one parse (selectolax's lexbor DOM) into text blocks with cheap features, each scored
+  by gradient-boosted trees trained on real pages of every kind (transforms/extract_learned.py,
+  bench/train_extractor.py); no regular expression runs over the raw page.
 bench/extraction.py measures them all on the same pages.
 """
 
@@ -23,8 +26,9 @@ from collections.abc import Iterable
 from resiliparse.extract.html2text import extract_plain_text
 
 from transforms.errors import TransformError
+from transforms.extract_learned import MODEL, learned_text
 
-BACKENDS = ("trafilatura", "resiliparse", "hybrid")
+BACKENDS = ("trafilatura", "resiliparse", "hybrid", "learned")
 # The hybrid's F1 is at least trafilatura's on the authored pages, at several times its speed: the default.
 # bench/README.md has the figures.
 DEFAULT_BACKEND = "hybrid"
@@ -40,6 +44,9 @@ RESILIPARSE_OPTIONS = {*RESILIPARSE_DEFAULTS, "preserve_formatting", "form_field
 # min_words: a line shorter than this must end like a sentence; fallback: to trafilatura (which gets
 # `deduplicate`) when the result looks unreliable; article_focus: read a page's only <article>.
 HYBRID_DEFAULTS = {"min_words": 8, "article_focus": True, "fallback": True, "deduplicate": False}
+# model: the trees' JSON (the shipped one by default); threshold: P(content) to keep a block (the
+# model's own, chosen on the tuning pages); max_nodes: elements read before a page is cut short.
+LEARNED_DEFAULTS = {"model": None, "threshold": None, "max_nodes": 100_000}
 
 # --- hybrid: rules applied to the raw HTML, so that resiliparse's C code does the skipping ------------
 
@@ -131,11 +138,12 @@ class Extractor:
 
     def __init__(self, backend: str = DEFAULT_BACKEND, **options):
         defaults = {"trafilatura": TRAFILATURA_DEFAULTS, "resiliparse": RESILIPARSE_DEFAULTS,
-                    "hybrid": HYBRID_DEFAULTS}.get(backend)
+                    "hybrid": HYBRID_DEFAULTS, "learned": LEARNED_DEFAULTS}.get(backend)
         if defaults is None:
             raise TransformError(f"extract: unknown backend {backend!r}; choose one of {', '.join(BACKENDS)}")
         allowed = {"trafilatura": _trafilatura_options, "resiliparse": lambda: RESILIPARSE_OPTIONS,
-                   "hybrid": lambda: set(HYBRID_DEFAULTS)}[backend]()
+                   "hybrid": lambda: set(HYBRID_DEFAULTS),
+                   "learned": lambda: set(LEARNED_DEFAULTS)}[backend]()
         unknown = sorted(set(options) - allowed)
         if unknown:
             raise TransformError(f"extract: backend {backend!r} has no option {', '.join(unknown)}")
@@ -150,6 +158,9 @@ class Extractor:
             return _trafilatura(html, self.options)
         if self.backend == "resiliparse":
             return extract_plain_text(html, **self.options).strip()
+        if self.backend == "learned":
+            opts = self.options
+            return learned_text(html, opts["model"] or str(MODEL), opts["threshold"], opts["max_nodes"])
         return self._hybrid(html)
 
     def extract_batch(self, htmls: Iterable[str]) -> list[str]:

@@ -1,0 +1,322 @@
+"""A page as text blocks with cheap features, from one parse of its DOM: what the learned extractor scores.
+
+    page_blocks(html) -> Page    (blocks in reading order, a feature row per block, page-level facts)
+
+A block is the text of one paragraph-like element (p, h1-h6, li, pre, blockquote, dt/dd, a table row,
+or a div's own text between its block children), with what surrounds it: its ancestors' tags and
+class/id words, its link density, punctuation, position and the size and link density of the
+containers it sits in. The parse is selectolax's (lexbor, in C); after it come one walk of the tree
+and a few numpy operations.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+from dataclasses import dataclass, field
+
+import numpy as np
+from selectolax.lexbor import LexborHTMLParser
+
+# Never text a reader sees.
+SKIP = frozenset({"script", "style", "noscript", "template", "svg", "iframe", "head", "select", "option",
+                  "textarea", "object", "embed", "canvas", "video", "audio", "map", "math", "title",
+                  "link", "meta", "input", "img", "picture", "source"})
+# Elements whose start and end break the text into blocks.
+BLOCK = frozenset({"p", "h1", "h2", "h3", "h4", "h5", "h6", "li", "pre", "blockquote", "dt", "dd", "div",
+                   "section", "article", "main", "header", "footer", "nav", "aside", "ul", "ol", "dl",
+                   "table", "tbody", "thead", "tfoot", "tr", "form", "figure", "figcaption", "caption",
+                   "address", "details", "summary", "body", "center", "fieldset", "legend", "hr", "menu",
+                   "dialog", "html", "noframes", "frameset", "hgroup", "search"})
+CELL = frozenset({"td", "th"})
+# Block kinds: the tag a block is named after (its innermost block element).
+KINDS = ("p", "h1", "h2", "h3", "li", "pre", "blockquote", "row", "dd", "figcaption", "div", "other")
+_KIND = {"p": 0, "h1": 1, "h2": 2, "h3": 3, "h4": 3, "h5": 3, "h6": 3, "li": 4, "pre": 5, "blockquote": 6,
+         "tr": 7, "dt": 8, "dd": 8, "figcaption": 9, "caption": 9, "div": 10, "section": 10, "article": 10,
+         "main": 10, "td": 7, "th": 7}
+# Ancestor tags that say where a block is (one bit each).
+ANCESTOR_TAGS = ("nav", "footer", "header", "aside", "article", "main", "form", "ul", "ol", "table",
+                 "blockquote", "figure", "a", "button", "label", "section", "dl", "h", "li", "strong",
+                 "time", "address", "menu", "details")
+_TAG_BIT = {t: 1 << i for i, t in enumerate(ANCESTOR_TAGS)}
+for _t in ("h1", "h2", "h3", "h4", "h5", "h6"):
+    _TAG_BIT[_t] = _TAG_BIT["h"]
+_TAG_BIT["b"] = _TAG_BIT["strong"]
+# Class/id word groups, by what boilerplate and content containers are called across sites.
+WORD_GROUPS = {
+    "nav": r"nav|menu|topbar|toolbar|skip|dropdown|megamenu|hamburger",
+    "footer": r"foot|copyright|legal|bottom",
+    "header": r"header|masthead|branding|logo|top-?bar",
+    "side": r"sidebar|side-?bar|aside|widget|rail|column-right|col-right|secondary",
+    "comment": r"comment|disqus|respond|discussion",
+    "share": r"share|sharing|social|sociable|facebook|twitter|follow|print|email",
+    "related": r"related|recommend|more-?from|also|popular|trending|read-?more|next|prev|teaser|recirc",
+    "ad": r"(?<![a-z])ads?(?![a-z])|advert|sponsor|promo|banner|dfp|gpt|taboola|outbrain|affiliate",
+    "crumb": r"breadcrumb|crumbs?|pagination|pager|paging",
+    "modal": r"cookie|consent|gdpr|modal|popup|overlay|dialog|newsletter|subscribe|signup|sign-up|login|"
+             r"register|paywall|alert|notice|toast",
+    "meta": r"byline|author|meta|date|time|posted|dateline|info|avatar|profile|user|signature|badge",
+    "tags": r"tag|categor|topic|label|keyword",
+    "content": r"content|article|post|entry|story|body|text|main|prose|blog|markdown|rte|richtext",
+    "product": r"product|price|description|detail|spec|feature|review|rating|cart|buy|shop|sku|variant",
+    "forum": r"message|thread|forum|reply|answer|question|bbcode|postbody|post-?text|quote",
+    "hidden": r"(?<![a-z])hidden|(?<![a-z])hide|sr-only|visually-hidden|screen-reader|offscreen|collapse",
+    "title": r"title|headline|heading|subtitle|summary|lead|intro|excerpt|caption",
+    "doc": r"doc|api|reference|manual|guide|wiki|code|highlight|syntax",
+    "list": r"list|grid|card|item|tile|feed|result|collection",
+}
+_GROUP_RE = re.compile("|".join(f"(?P<{name}>{words})" for name, words in WORD_GROUPS.items()))
+_GROUP_BIT = {name: 1 << i for i, name in enumerate(WORD_GROUPS)}
+_JSONLD_TYPES = ("product", "article", "forum", "qa", "recipe", "event", "list", "faq", "howto", "web")
+_SENTENCE_END = frozenset(".!?。！？…\"”»)")
+_PUNCT = frozenset(".,;:!?")
+
+FEATURES: list[str] = []  # names of the columns of Page.rows, filled below
+
+
+@dataclass
+class Block:
+    """One block's text and the facts its features are made from."""
+
+    kind: int
+    text: str
+    link_chars: int
+    depth: int
+    tag_bits: int  # ancestor tags (ANCESTOR_TAGS)
+    word_bits: int  # class/id word groups of all ancestors (WORD_GROUPS)
+    near_bits: int  # class/id word groups of its own element and the one around it
+    chain: tuple  # the block elements it sits in, innermost first (at most 4)
+
+
+@dataclass
+class Page:
+    """The blocks of a page in reading order, a feature row each, and the JSON-LD types it declares."""
+
+    blocks: list[Block] = field(default_factory=list)
+    rows: np.ndarray = field(default_factory=lambda: np.zeros((0, len(FEATURES)), np.float32))
+    jsonld_bits: int = 0
+
+
+_class_cache: dict[str, int] = {}
+
+
+def _word_bits(words: str) -> int:
+    bits = _class_cache.get(words)
+    if bits is None:
+        bits = 0
+        for m in _GROUP_RE.finditer(words.lower()):
+            bits |= _GROUP_BIT[m.lastgroup]
+        if len(_class_cache) < 100_000:  # class names repeat across a site's pages; memory stays bounded
+            _class_cache[words] = bits
+    return bits
+
+
+def _blocks(root, max_nodes: int) -> tuple[list[Block], list[str]]:
+    """The blocks under root and the JSON-LD scripts, in one walk; iterative, so depth cannot overflow."""
+    blocks: list[Block] = []
+    jsonld: list[str] = []
+    parts: list[str] = []
+    links = [0]
+
+    def flush(kind, depth, tbits, wbits, nbits, chain, pre) -> None:
+        raw = "".join(parts)
+        parts.clear()
+        link_chars, links[0] = links[0], 0
+        if pre:
+            text = raw.strip("\n")
+            if not text.strip():
+                return
+        else:
+            text = "\n".join(line for line in (" ".join(x.split()) for x in raw.split("\n")) if line)
+            if not text:
+                return
+        blocks.append(Block(kind, text, min(link_chars, len(text)), depth, tbits, wbits, nbits, chain))
+
+    # frame: node, depth, tag bits, word bits, near bits, chain, kind, in a link, in pre, leaving
+    stack: list[tuple] = [(root, 0, 0, 0, 0, (), 11, False, False, False)]
+    seen = 0
+    while stack:
+        node, depth, tbits, wbits, nbits, chain, kind, in_link, pre, leaving = stack.pop()
+        if leaving:  # the end of a block element: its text so far is a block
+            flush(kind, depth, tbits, wbits, nbits, chain, pre)
+            continue
+        tag = node.tag
+        if tag == "-text":
+            value = node.text_content
+            if value:
+                parts.append(value)
+                if in_link:
+                    links[0] += len(value.strip())
+            continue
+        if tag[0] == "-" or tag in SKIP:  # comments, doctype; scripts, styles
+            if tag == "script" and node.attributes.get("type") == "application/ld+json":
+                jsonld.append(node.text())
+            continue
+        seen += 1
+        if seen > max_nodes:  # a pathological page: what was read so far stands for it
+            break
+        if tag == "br":
+            parts.append("\n")
+            continue
+        attrs = node.attributes
+        bits = 0
+        if attrs:
+            if "hidden" in attrs or attrs.get("aria-hidden") == "true":
+                continue
+            words = attrs.get("class") or ""
+            ident = attrs.get("id")
+            if ident:
+                words = f"{words} {ident}"
+            if words:
+                bits = _word_bits(words)
+        ctbits, cwbits = tbits | _TAG_BIT.get(tag, 0), wbits | bits
+        if tag in CELL:  # cells do not break their row: a row is one line, its cells separated
+            if parts:
+                parts.append(" | ")
+        elif tag in BLOCK:
+            flush(kind, depth, tbits, wbits, nbits, chain, pre)  # the text before it is its parent's
+            chain = (id(node), *chain[:3])
+            near = bits | nbits  # its own class words and those of the block it sits in
+            kind = _KIND.get(tag, 11)
+            pre = pre or tag == "pre"
+            stack.append((node, depth, ctbits, cwbits, near, chain, kind, in_link, pre, True))
+            nbits = bits
+        elif tag == "a":
+            in_link = True
+        children = []
+        child = node.child
+        while child is not None:
+            children.append(child)
+            child = child.next
+        for child in reversed(children):
+            stack.append((child, depth + 1, ctbits, cwbits, nbits, chain, kind, in_link, pre, False))
+    return blocks, jsonld
+
+
+def _jsonld(scripts: list[str]) -> int:
+    """Bits of the schema.org types the page declares (_JSONLD_TYPES)."""
+    bits = 0
+    for script in scripts:
+        try:
+            data = json.loads(script)
+        except (ValueError, TypeError):
+            continue
+        todo, seen = [data], 0
+        while todo and seen < 1000:
+            item = todo.pop()
+            seen += 1
+            if isinstance(item, list):
+                todo.extend(item)
+            elif isinstance(item, dict):
+                kind = item.get("@type")
+                for name in kind if isinstance(kind, list) else [kind]:
+                    name = str(name).lower()
+                    for i, t in enumerate(_JSONLD_TYPES):
+                        if t in name:
+                            bits |= 1 << i
+                for key in ("@graph", "mainEntity", "itemListElement"):
+                    if key in item:
+                        todo.append(item[key])
+    return bits
+
+
+def _bits(values: list[int], n: int) -> np.ndarray:
+    """The n low bits of each value as columns of 0/1."""
+    return (np.asarray(values, np.int64)[:, None] >> np.arange(n)) & 1
+
+
+def _shift(column: np.ndarray, by: int, fill: float) -> np.ndarray:
+    """The column moved down by `by` rows (up when negative), filled at the edge."""
+    out = np.full_like(column, fill)
+    if by > 0:
+        out[by:] = column[:-by]
+    else:
+        out[:by] = column[-by:]
+    return out
+
+
+def _features(blocks: list[Block], jsonld_bits: int) -> np.ndarray:
+    """A row of numbers per block (names in FEATURES)."""
+    n = len(blocks)
+    if not n:
+        return np.zeros((0, len(FEATURES)), np.float32)
+    basic = np.empty((n, 8), np.float64)
+    for i, b in enumerate(blocks):
+        text = b.text
+        size = len(text)
+        words = text.count(" ") + 1
+        head = text[:200]
+        basic[i] = (size, b.link_chars / size, words, sum(text.count(p) for p in _PUNCT) / words,
+                    text[-1] in _SENTENCE_END, sum(ch.isdigit() for ch in head) / len(head),
+                    text[:1].isupper(), "|" in text)
+    size = basic[:, 0].copy()
+    links = basic[:, 1] * size
+    basic[:, 0] = np.log1p(size)
+    basic[:, 2] = np.log1p(basic[:, 2])
+    kind = np.array([b.kind for b in blocks])
+    total, n_log = float(size.sum()), math.log1p(n)
+    page_links = float(links.sum()) / total
+    # the containers: each block's first four block elements, their text, link text and block count
+    chains = np.full((n, 4), -1, np.int64)
+    ids: dict[int, int] = {}
+    for i, b in enumerate(blocks):
+        for level, c in enumerate(b.chain):
+            chains[i, level] = ids.setdefault(c, len(ids))
+    flat = chains.ravel()
+    valid = flat >= 0
+    owners = np.repeat(np.arange(n), 4)[valid]
+    m = len(ids)
+    c_chars = np.bincount(flat[valid], size[owners], m)
+    c_links = np.bincount(flat[valid], links[owners], m)
+    c_count = np.bincount(flat[valid], None, m)
+    cols = [np.eye(len(KINDS))[kind], basic]
+    for by, width in ((1, 5), (-1, 5), (2, 2), (-2, 2)):
+        cols.append(np.stack([_shift(basic[:, j], by, (0.0, 1.0)[j == 1]) for j in range(width)], 1))
+    cols.append(np.stack([_shift(kind.astype(float), 1, -1), _shift(kind.astype(float), -1, -1),
+                          [b.depth for b in blocks]], 1))
+    cols.append(_bits([b.tag_bits for b in blocks], len(ANCESTOR_TAGS)))
+    cols.append(_bits([b.word_bits for b in blocks], len(WORD_GROUPS)))
+    cols.append(_bits([b.near_bits for b in blocks], len(WORD_GROUPS)))
+    for level in range(4):
+        c = chains[:, level]
+        has = c >= 0
+        cc = np.where(has, c_chars[c], total)
+        cols.append(np.stack([np.log1p(cc), np.where(has, c_links[c], links.sum()) / np.maximum(cc, 1),
+                              np.log1p(np.where(has, c_count[c], n)), cc / total], 1))
+    before = np.cumsum(size) - size
+    cols.append(np.stack([np.arange(n) / n, before / total, np.full(n, math.log1p(total)),
+                          np.full(n, page_links), np.full(n, n_log)], 1))
+    cols.append(np.repeat(_bits([jsonld_bits], len(_JSONLD_TYPES)), n, 0))
+    return np.concatenate(cols, 1).astype(np.float32)
+
+
+FEATURES.extend([f"kind={k}" for k in KINDS])
+_B = ["log_chars", "link_density", "log_words", "punct_per_word", "sentence_end", "digits", "capital",
+      "cells"]
+FEATURES.extend(_B)
+FEATURES.extend(f"prev_{x}" for x in _B[:5])
+FEATURES.extend(f"next_{x}" for x in _B[:5])
+FEATURES.extend(f"prev2_{x}" for x in _B[:2])
+FEATURES.extend(f"next2_{x}" for x in _B[:2])
+FEATURES.extend(["prev_kind", "next_kind", "depth"])
+FEATURES.extend(f"in_{t}" for t in ANCESTOR_TAGS)
+FEATURES.extend(f"words_{g}" for g in WORD_GROUPS)
+FEATURES.extend(f"near_{g}" for g in WORD_GROUPS)
+for _level in range(4):
+    FEATURES.extend(f"up{_level}_{x}" for x in ("log_chars", "link_density", "log_blocks", "share"))
+FEATURES.extend(["position", "text_before", "page_log_chars", "page_link_density", "page_log_blocks"])
+FEATURES.extend(f"jsonld_{t}" for t in _JSONLD_TYPES)
+
+
+def page_blocks(html: str, max_nodes: int = 100_000) -> Page:
+    """The blocks of a page and their features; a page of more than max_nodes elements is cut there."""
+    tree = LexborHTMLParser(html)
+    root = tree.body if tree.body is not None else tree.root
+    if root is None:
+        return Page()
+    blocks, scripts = _blocks(root, max_nodes)
+    if tree.head is not None:  # JSON-LD often sits in <head>, which has no blocks
+        scripts += [s.text() for s in tree.head.css('script[type="application/ld+json"]')]
+    bits = _jsonld(scripts)
+    return Page(blocks, _features(blocks, bits), bits)

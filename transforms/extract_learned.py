@@ -1,0 +1,73 @@
+"""The learned extraction backend: the blocks of transforms/extract_blocks.py, scored by shipped trees.
+
+    learned_text(html, model_path, threshold=None, max_nodes=100_000) -> str
+
+The model (extract_model.json, written by bench/train_extractor.py) is gradient-boosted trees as
+padded arrays; they are walked for all blocks and all trees at once with numpy, so scoring a page
+costs a few array operations per tree level, and no scikit-learn is needed at run time.
+"""
+
+from __future__ import annotations
+
+import json
+from functools import lru_cache
+from pathlib import Path
+
+import numpy as np
+
+from transforms.errors import TransformError
+from transforms.extract_blocks import FEATURES, KINDS, page_blocks
+
+MODEL = Path(__file__).with_name("extract_model.json")
+_ROW = KINDS.index("row")
+_LI = KINDS.index("li")
+
+
+class BlockModel:
+    """Gradient-boosted trees over block features: probability that each block is main content."""
+
+    def __init__(self, spec: dict):
+        if spec["features"] != FEATURES:  # a model trained on other features would score nonsense
+            raise TransformError("extract: the learned model was trained on other block features; retrain it "
+                                 "with bench/train_extractor.py")
+        self.feature = np.asarray(spec["feature"], np.intp)
+        self.cut = np.asarray(spec["cut"], np.float32)
+        self.left = np.asarray(spec["left"], np.intp)
+        self.right = np.asarray(spec["right"], np.intp)
+        self.value = np.asarray(spec["value"], np.float64)
+        self.baseline = spec["baseline"]
+        self.depth = spec["depth"]
+        self.threshold = spec["threshold"]
+        self.trees = np.arange(len(self.feature))
+
+    def proba(self, rows: np.ndarray) -> np.ndarray:
+        """P(main content) of each row."""
+        if not len(rows):
+            return np.zeros(0)
+        n = len(rows)
+        node = np.zeros((n, len(self.trees)), np.intp)
+        at = np.arange(n)[:, None]
+        for _ in range(self.depth):
+            feature = self.feature[self.trees, node]
+            go_left = rows[at, feature] <= self.cut[self.trees, node]
+            node = np.where(go_left, self.left[self.trees, node], self.right[self.trees, node])
+        raw = self.baseline + self.value[self.trees, node].sum(1)
+        return 1.0 / (1.0 + np.exp(-raw))
+
+
+@lru_cache(maxsize=4)
+def load_model(path: str) -> BlockModel:
+    try:
+        return BlockModel(json.loads(Path(path).read_text()))
+    except (OSError, ValueError, KeyError) as e:
+        raise TransformError(f"extract: cannot load the learned model {path}: {e}") from e
+
+
+def learned_text(html: str, model_path: str, threshold: float | None = None, max_nodes: int = 100_000) -> str:
+    """The kept blocks of the page, one per line; "" when none is kept."""
+    page = page_blocks(html, max_nodes)
+    if not page.blocks:
+        return ""
+    model = load_model(model_path)
+    keep = model.proba(page.rows) >= (model.threshold if threshold is None else threshold)
+    return "\n".join(b.text for b, k in zip(page.blocks, keep, strict=True) if k)
