@@ -1,6 +1,11 @@
-"""Records/s of building the decontamination index and of looking documents up, and peak memory at 1x / 10x.
+"""Decontamination: the tiers' speed and recall on real pages, and the 13-gram index against datatrove.
 
-    python bench/decontam.py [--docs 2000] [--items 10000] [--repeats 3]
+    python bench/decontam.py [--repeats 5] [--write]     speed of each tier, recall per edit kind and tier
+    python bench/decontam.py --vs-datatrove [--docs 2000] [--items 10000] [--repeats 3]
+
+The first is bench/decontam_recall.py (see there); --write ships its recall table to the file the dataset
+card quotes. The second measures records/s of building the 13-gram index and of looking documents up, and
+peak memory at 1x / 10x:
 
 Benchmarks: the authored GSM8K / HumanEval / MMLU-like items of tests/test_decontam.py (JSONL, Parquet,
 a datasets folder) plus a synthetic JSONL benchmark of --items question/answer records drawn from the
@@ -32,7 +37,7 @@ sys.path.insert(0, str(ROOT / "tests"))
 
 import test_decontam as authored  # noqa: E402
 
-from transforms.decontam import NGramIndex, load_benchmark  # noqa: E402
+from transforms.decontam import RECALL_FILE, NGramIndex, load_benchmark  # noqa: E402
 
 MIB = 1 << 20
 
@@ -83,7 +88,19 @@ def main() -> None:
     parser.add_argument("--docs", type=int, default=2000)
     parser.add_argument("--items", type=int, default=10_000)
     parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--vs-datatrove", action="store_true",
+                        help="the 13-gram index against datatrove's filter: build, lookup, memory")
+    parser.add_argument("--write", action="store_true", help=f"write the recall table to {RECALL_FILE}")
     args = parser.parse_args()
+    if args.vs_datatrove:
+        vs_datatrove(args)
+        return
+    import decontam_recall
+
+    decontam_recall.main(args.repeats, args.write)
+
+
+def vs_datatrove(args) -> None:
     import datasets
 
     datasets.disable_progress_bars()

@@ -73,6 +73,16 @@ def test_mark_keeps_rows_with_the_items_they_matched(tmp_path):
     assert marked == {LIGHTHOUSE["url"]: ["qa-bench:q-light"], SOURDOUGH["url"]: ["qa-bench:q-sour"]}
     stage = json.loads((path / "manifest.json").read_text())["stages"][-1]
     assert stage["in"] == stage["out"] and stage["dropped"] == {}
+    # The side table: per flagged record and item, the tier, the score and the span matched in its text.
+    table = pq.read_table(path / stage["table"]).to_pylist()
+    assert [(r["item"], r["tier"], r["score"]) for r in table] == [("q-light", "overlap", 1.0),
+                                                                    ("q-sour", "overlap", 1.0)]
+    texts = {r["id"]: r["text"] for r in rows}
+    assert all(texts[r["id"]][r["start"]:r["end"]] == r["span"] and len(r["span"].split()) >= 8
+               for r in table)
+    card = (path / "README.md").read_text()
+    assert "| false flags (clean pages) |" in card and "overlap (n 5, threshold 0.8" in card
+    assert f"`{stage['table']}`" in card
 
 
 @pytest.mark.parametrize("edit, message", [

@@ -50,6 +50,24 @@ _B_INVERSE = pow(_B, -1, 1 << 64)
 MIN_TOKENS = 4
 BATCH = 8192
 MAX_LISTED_COLUMNS = 20
+# Recall per edit kind of each method, measured by bench/decontam.py --write: what a dataset card quotes.
+RECALL_FILE = Path(__file__).with_name("decontam_recall.json")
+
+
+def recall_table() -> dict:
+    """The measured recall of each method ({} where it was never measured)."""
+    return json.loads(RECALL_FILE.read_text()) if RECALL_FILE.exists() else {}
+
+
+class Match(NamedTuple):
+    """An item found in a text: by which tier, how much of it (1.0 whole), and where (characters)."""
+
+    benchmark: str
+    item: str
+    tier: str
+    score: float
+    start: int
+    end: int
 
 
 class Shape(NamedTuple):
@@ -406,6 +424,30 @@ class NGramIndex:
     def match_batch(self, texts: Iterable[str]) -> list[list[tuple[str, str]]]:
         """match() of each text."""
         return [self.match(text) for text in texts]
+
+    def match_details_batch(self, texts: list[str]) -> list[list[Match]]:
+        """Each text's matches (tier ngram, score 1.0) and the span of the first window shared with each."""
+        return [self._details(text, matches) if matches else [] for text, matches in
+                zip(texts, self.match_batch(texts), strict=True)]
+
+    def _details(self, text: str, matches: list[tuple[str, str]]) -> list[Match]:
+        # Only for a flagged text: its tokens again, with where they are.
+        folded = text if text.isascii() else unicodedata.normalize(
+            "NFKC", unicodedata.normalize("NFKC", text).casefold())
+        places = [(m.start(), m.end()) for m in _WORD.finditer(folded.lower())]
+        hashes = _token_hashes([folded.lower()[a:b] for a, b in places])
+        spans: dict[int, tuple[int, int]] = {}
+        for k in self._lengths:
+            if k > len(places):
+                continue
+            windows = _window_hashes(hashes, [k])
+            for at in np.flatnonzero(np.isin(windows, self._keys)).tolist():
+                lo, hi = (np.searchsorted(self._keys, windows[at], side) for side in ("left", "right"))
+                for ref in self._refs[lo:hi].tolist():
+                    spans.setdefault(ref, (places[at][0], places[at + k - 1][1]))
+        by_pair = {(self.benchmarks[self._bench[r]], self._ids[r]): span for r, span in spans.items()}
+        return [Match(bench, item, "ngram", 1.0, *by_pair.get((bench, item), (0, 0)))
+                for bench, item in matches]
 
     def stats(self) -> dict:
         """What is indexed: items and short (whole-text) items per benchmark, n-grams, skipped records."""

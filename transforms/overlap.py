@@ -11,8 +11,10 @@ changed has the item's n-grams. Each text of an item (a question, its answer) is
 of its tokens, each weighed by its IDF over the texts, log(1 + texts / texts holding it), found in one
 document window of twice its length, a token found when one of the text's n-grams hit there covers it or when
 the document has it in place in the alignment of a hit; it is flagged at `threshold` or more, or when one
-alignment holds `partial` of its weight (a partial copy). A share of tokens, not of n-grams: one word in ten
-changed leaves ~59% of an item's 5-grams but ~90% of its words in place (the 13-gram index finds none).
+alignment holds `partial` of its weight (a partial copy). The names a code text defines (its function's
+and arguments', which a copy may rename) weigh nothing in its share. A share of tokens, not of n-grams: one
+word in ten changed leaves ~59% of an item's 5-grams but ~90% of its words in place (the 13-gram index finds
+none).
 Candidates come first from the IDF-weighted share of a text's distinct n-grams in the whole document (at
 least threshold / (n + 1)). A text of `short_tokens` tokens or fewer is matched whole: its whole token
 sequence, contiguous in the document (score 1.0). An n-gram held by more than max(64, texts / 64) texts
@@ -27,6 +29,7 @@ works on arrays large enough to pay for its calls.
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from array import array
 from collections import Counter
@@ -39,6 +42,7 @@ from transforms.decontam import (
     HASH_NAME,
     MIN_TOKENS,
     BenchmarkReader,
+    Match,
     _summary,
     _token_hash,
 )
@@ -50,7 +54,10 @@ _MIX1, _MIX2 = np.uint64(0xBF58476D1CE4E5B9), np.uint64(0x94D049BB133111EB)
 _NUMBER_VALUE = np.uint64(_token_hash("overlap: a number"))
 STOP_MIN = 64  # an n-gram in more texts than max(STOP_MIN, texts / STOP_SHARE) is a stop-gram
 STOP_SHARE = 64
-PARTIAL = 0.5  # a long text with this share of its weight copied in place (one alignment) is flagged
+# Python definitions in a code text: the names a copy may rename (def name(a, b: int = 0, *rest)).
+_DEF = re.compile(r"\bdef\s+([A-Za-z_]\w*)\s*\(([^)]*)\)")
+_ARG = re.compile(r"(?:^|,)\s*\**([A-Za-z_]\w*)")
+PARTIAL = 0.4  # a long text with this share of its weight copied in place (one alignment) is flagged
 # Texts tokenised and probed as one array, up to about this many characters: the per-call cost of numpy is
 # shared, and the arrays (8 bytes a character) stay in the cache.
 BATCH_CHARS = 1 << 16
@@ -93,7 +100,13 @@ def token_values(text: str) -> np.ndarray:
 
 
 def batch_token_values(texts: list[str]) -> tuple[np.ndarray, np.ndarray]:
-    """The token values of several texts, concatenated, and where each text's start (one more: the end).
+    """The token values of several texts, concatenated, and where each text's start (one more: the end)."""
+    values, bounds, _ = _tokenise([_utf8(t) for t in texts])
+    return values, bounds
+
+
+def _tokenise(datas: list[bytes]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Token values, each text's first token, and each token's (start, end) byte in its text's UTF-8.
 
     Tokens are runs of letters and digits of the UTF-8 bytes, ASCII case folded, as normalize_tokens' on
     English text; general punctuation (U+2000-U+206F: curly quotes, dashes), U+0080-U+00BF (no-break
@@ -101,7 +114,6 @@ def batch_token_values(texts: list[str]) -> tuple[np.ndarray, np.ndarray]:
     NFKC is applied only to a text with full-width forms or ligatures (U+FB00-U+FFEF): NFKC and Unicode
     case folding of every document were nine tenths of the time of a lookup.
     """
-    datas = [_utf8(t) for t in texts]
     # The texts as one array, a 0 byte between them: a few numpy passes for a whole batch, no Python
     # object per token, and no numpy call per text (a call on one text's array costs more than its work).
     data = b"\0".join(datas)
@@ -121,8 +133,9 @@ def batch_token_values(texts: list[str]) -> tuple[np.ndarray, np.ndarray]:
     starts, ends = edges[::2] + 1, edges[1::2]  # a token is codes[start:end + 1]
     text_starts = np.cumsum([1] + [len(d) + 1 for d in datas])  # where each text's bytes start
     bounds = np.searchsorted(starts, text_starts)
+    spans = np.stack([starts, ends + 1]) - np.repeat(text_starts[:-1], np.diff(bounds))
     if not len(starts):
-        return np.empty(0, dtype=np.uint64), bounds
+        return np.empty(0, dtype=np.uint64), bounds, spans
     up, down = _POWERS.get(len(codes))
     prefix = np.take(_BYTE, codes)
     prefix *= up
@@ -136,7 +149,7 @@ def batch_token_values(texts: list[str]) -> tuple[np.ndarray, np.ndarray]:
     values *= _MIX1
     values ^= values >> np.uint64(32)
     values[numbers] = _NUMBER_VALUE  # 3, 250, 2026: one token
-    return values, bounds
+    return values, bounds, spans
 
 
 def _windows(values: np.ndarray, k: int) -> np.ndarray:
@@ -174,6 +187,9 @@ class OverlapIndex:
         self._bench = array("I")  # item ref -> benchmark
         # Per text (a field of an item): its item ref, its token ids and where they start.
         self._text_item = array("I")
+        # Per code text: the token ids of the names it defines (a function's and its arguments'), which a
+        # copy may rename: they weigh nothing in its share.
+        self._renameable: dict[int, np.ndarray] = {}
         self._tokens = array("I")
         self._token_start = array("Q", [0])
         self._built = False
@@ -188,6 +204,7 @@ class OverlapIndex:
         except BaseException:  # a file that fails halfway leaves nothing of it behind
             ids, texts, tokens, vocab = marks
             del self._ids[ids:], self._bench[ids:], self._text_item[texts:], self._tokens[tokens:]
+            self._renameable = {t: v for t, v in self._renameable.items() if t < texts}
             del self._token_start[texts + 1:], self._values[vocab:]
             for token in list(self._vocab)[vocab:]:
                 del self._vocab[token]
@@ -216,6 +233,11 @@ class OverlapIndex:
                     values.append(token)
             self._tokens.extend(vocab[t] for t in tokens)
             self._token_start.append(len(self._tokens))
+            names = {n for name, args in _DEF.findall(text) for n in (name, *_ARG.findall(args))}
+            if names:
+                named = {int(v) for n in names - {"self"} for v in token_values(n)} - {int(_NUMBER_VALUE)}
+                ids = sorted(vocab[v] for v in named)
+                self._renameable[len(self._text_item)] = np.array(ids, dtype=np.uint32)
             self._text_item.append(ref)
             short += len(tokens) <= self.short_tokens
         skipped.update(getattr(items, "skipped", {}))  # what the reader skipped, once it has read all
@@ -317,9 +339,13 @@ class OverlapIndex:
 
     def match_scores_batch(self, texts: list[str]) -> list[list[tuple[str, str, float]]]:
         """match_scores() of each text, the batch tokenised and probed as one array."""
+        return [[(m.benchmark, m.item, m.score) for m in found] for found in self.match_details_batch(texts)]
+
+    def match_details_batch(self, texts: list[str]) -> list[list[Match]]:
+        """Each text's matches: benchmark, item id, tier, score and the matched span (characters), sorted."""
         if not self._built:
             self._build()
-        found: list[dict[int, float]] = [{} for _ in texts]
+        found: list[dict[int, tuple[float, int, int]]] = [{} for _ in texts]
         first, size = 0, 0
         for last, text in enumerate(texts, 1):
             size += len(text)
@@ -328,11 +354,22 @@ class OverlapIndex:
                 first, size = last, 0
         return [self._report(f) for f in found]
 
-    def _probe(self, texts: list[str], found: list[dict[int, float]]) -> None:
-        values, bounds = batch_token_values(texts)
+    def _probe(self, texts: list[str], found: list[dict[int, tuple[float, int, int]]]) -> None:
+        datas = [_utf8(t) for t in texts]
+        values, bounds, spans = _tokenise(datas)
         if not len(values):
             return
-        text_of = np.repeat(np.arange(len(texts)), np.diff(bounds))
+        self._find(values, bounds, found)
+        for i in np.flatnonzero([bool(f) for f in found]).tolist():  # token places to characters
+            first, data = int(bounds[i]), datas[i]
+            chars = (lambda b: b) if len(data) == len(texts[i]) else (
+                lambda b, data=data: len(data[:b].decode("utf-8", "ignore")))
+            found[i].update({t: (score, chars(int(spans[0, first + a])), chars(int(spans[1, first + b - 1])))
+                             for t, (score, a, b) in found[i].items()})
+
+    def _find(self, values: np.ndarray, bounds: np.ndarray, found: list[dict]) -> None:
+        """Per text, each benchmark text flagged in it: (score, first token, end token) of the match."""
+        text_of = np.repeat(np.arange(len(bounds) - 1), np.diff(bounds))
         windows, k = values, 1
         for length in self._lengths_probed:
             if length > len(values):
@@ -350,8 +387,9 @@ class OverlapIndex:
             hit = keys[key] == windows[at]
             at, key = at[hit], key[hit]
             if length < self.n:  # whole texts shorter than an n-gram
-                for i, j in zip(text_of[at].tolist(), key.tolist(), strict=True):
-                    found[i][int(self._whole[length][1][j])] = 1.0
+                for i, j, a in zip(text_of[at].tolist(), key.tolist(), at.tolist(), strict=True):
+                    local = a - int(bounds[i])
+                    found[i][int(self._whole[length][1][j])] = (1.0, local, local + length)
                 continue
             self._score_hits(values, bounds, text_of, at, key, found)
 
@@ -382,21 +420,25 @@ class OverlapIndex:
             mine = slice(cut[i], cut[i + 1])
             local, keys, doc_values = at[mine] - bounds[i], key[mine], values[bounds[i]:bounds[i + 1]]
             for t in candidates.get(i, ()):
-                score = self._covered_share(t, local, keys, doc_values)
+                score, first, end = self._covered_share(t, local, keys, doc_values)
                 if score >= self.threshold - 1e-9:
-                    found[i][t] = max(found[i].get(t, 0.0), score)
+                    found[i][t] = (score, first, end)
             if i in probed:
                 self._match_short(doc_values, local, keys, found[i])
 
-    def _report(self, found: dict[int, float]) -> list[tuple[str, str, float]]:
-        best: dict[tuple[str, str], float] = {}
-        for t, score in found.items():
+    def _report(self, found: dict[int, tuple[float, int, int]]) -> list[Match]:
+        """An item's best text's match, per item."""
+        best: dict[tuple[str, str], tuple[float, int, int]] = {}
+        for t, match in found.items():
             ref = self._text_item[t]
             pair = (self.benchmarks[self._bench[ref]], self._ids[ref])
-            best[pair] = max(best.get(pair, 0.0), score)
-        return sorted((bench, item, round(score, 4)) for (bench, item), score in best.items())
+            if pair not in best or match[0] > best[pair][0]:
+                best[pair] = match
+        return sorted(Match(bench, item, "overlap", round(score, 4), start, end)
+                      for (bench, item), (score, start, end) in best.items())
 
-    def _covered_share(self, t: int, at: np.ndarray, key: np.ndarray, doc: np.ndarray) -> float:
+    def _covered_share(self, t: int, at: np.ndarray, key: np.ndarray,
+                       doc: np.ndarray) -> tuple[float, int, int]:
         """The IDF-weighted share of text t's tokens found in place in its best window of a document.
 
         A token is found when an n-gram of the text hit there covers it, or when the document has it at its
@@ -410,9 +452,11 @@ class OverlapIndex:
         grams = np.searchsorted(self._keys, _windows(item, self.n))
         keep = np.isin(key, grams)
         positions, keys = at[keep], key[keep]
-        # The window of twice the text's length holding the most hits (positions ascend).
+        # The window of twice the text's length holding the most weight of hits (positions ascend): not the
+        # most hits, which can be stop-grams elsewhere in the document (a table of numbers).
         ends = np.searchsorted(positions, positions + 2 * len(tokens))
-        best = int(np.argmax(ends - np.arange(len(ends))))
+        held = np.concatenate([[0.0], np.cumsum(self._weight[keys] + 1e-6)])
+        best = int(np.argmax(held[ends] - held[:-1]))
         positions, keys = positions[best:ends[best]], keys[best:ends[best]]
         present = np.isin(grams, keys)
         covered = np.convolve(present.astype(np.int32), np.ones(self.n, dtype=np.int32))[:len(tokens)] > 0
@@ -421,6 +465,8 @@ class OverlapIndex:
         place = order[np.searchsorted(grams, keys, sorter=order)]
         shift = positions - place
         weights = self._token_weight[tokens]
+        if t in self._renameable:
+            weights = np.where(np.isin(tokens, self._renameable[t]), np.float32(0), weights)
         total, in_place = float(weights.sum()), 0.0
         every = np.arange(len(tokens))
         for offset in np.unique(shift).tolist():
@@ -429,7 +475,8 @@ class OverlapIndex:
             covered[same] = True
             in_place = max(in_place, float(weights[same].sum()))
         share = float(weights[covered].sum()) / total
-        return max(share, self.threshold) if in_place / total >= self.partial else share
+        span = int(positions.min()), int(positions.max()) + self.n  # the document tokens of the hits
+        return (max(share, self.threshold) if in_place / total >= self.partial else share), *span
 
     def _match_short(self, values: np.ndarray, at: np.ndarray, key: np.ndarray,
                      found: dict[int, float]) -> None:
@@ -443,7 +490,7 @@ class OverlapIndex:
                 start = int(at[i]) - int(self._probe_offset[j])
                 want = self._value_arr[self._token_ids[self._starts[t]:self._starts[t + 1]]]
                 if start >= 0 and np.array_equal(values[start:start + len(want)], want):
-                    found[t] = 1.0
+                    found[t] = (1.0, start, start + len(want))
 
     def match_batch(self, texts: Iterable[str]) -> list[list[tuple[str, str]]]:
         """match() of each text."""

@@ -1,4 +1,4 @@
-"""decontaminate: flag documents that share an n-gram with an evaluation benchmark's item."""
+"""decontaminate: flag documents that hold an evaluation benchmark's item, edited or not."""
 
 from __future__ import annotations
 
@@ -9,6 +9,8 @@ from pydantic import Field, model_validator
 
 from pipelines.stages.base import Spec, absolute
 from pipelines.stages.records import RecordStage
+
+MATCHES = "matches.parquet"
 
 
 class BenchmarkSpec(Spec):
@@ -42,14 +44,15 @@ class BenchmarkSpec(Spec):
 
 
 class DecontamStage(RecordStage):
-    """Removes or marks documents sharing an n-gram (GPT-3 style) with a benchmark item; reports them."""
+    """Removes or marks documents holding a benchmark item (overlap, or a shared n-gram); reports them."""
 
     type: Literal["decontaminate"]
     benchmarks: list[BenchmarkSpec] = Field(min_length=1)
-    # ngram: a shared n-gram flags (GPT-3, n 13); overlap: the IDF-weighted share of an item's n-grams in a
-    # document window reaches `threshold` (allenai/decon, n 5; items of 20 tokens or fewer matched whole).
-    method: Literal["ngram", "overlap"] = "ngram"
-    n: int = Field(13, ge=1)  # GPT-3's decontamination n-gram; 5 for overlap when not given
+    # overlap (the default): the IDF-weighted share of an item's tokens its n-grams find in place in a
+    # document window reaches `threshold` (allenai/decon, n 5; items of 20 tokens or fewer matched whole);
+    # ngram: one shared n-gram flags (GPT-3, n 13). The card quotes each one's measured recall.
+    method: Literal["ngram", "overlap"] = "overlap"
+    n: int = Field(5, ge=1)  # 5 for overlap; GPT-3's 13 for ngram when not given
     threshold: float | None = Field(None, gt=0, le=1)  # overlap only: 0.8 when not given
     action: Literal["remove", "mark"] = "remove"
     # On the documents: also decontaminate every synthetic config of the recipe against these benchmarks
@@ -66,11 +69,10 @@ class DecontamStage(RecordStage):
     def _method_defaults(self) -> DecontamStage:
         if self.method == "ngram" and self.threshold is not None:
             raise ValueError("threshold: only method: overlap has a threshold; remove it or set the method")
-        if self.method == "overlap":
-            if "n" not in self.model_fields_set:
-                self.n = 5
-            if self.threshold is None:
-                self.threshold = 0.8
+        if self.method == "ngram" and "n" not in self.model_fields_set:
+            self.n = 13
+        if self.method == "overlap" and self.threshold is None:
+            self.threshold = 0.8
         return self
 
     @model_validator(mode="after")
@@ -119,34 +121,90 @@ class DecontamStage(RecordStage):
         return [DecontamFilter(index, self.action, str(work / "matches"), self.fields)]
 
     def finish(self, work: Path, result: dict) -> dict:
-        from pipelines.engines.datatrove.decontam import read_matches
+        from pipelines.engines.datatrove.decontam import read_matches, write_match_table
 
-        # Marked documents are kept (no drop); the report lists them either way.
+        # Marked documents are kept (no drop); the report lists them either way, the side table says how.
+        matched = write_match_table(work / "matches", work / MATCHES)
         return result | {"contamination": read_matches(work / "matches"), "action": self.action,
-                         "index": self._index_stats}
+                         "index": self._index_stats, "matches": matched}
+
+    def add_to_version(self, plan, index: int, result: dict, folder: Path) -> list[Path]:
+        """The side table (per flagged record and item: tier, score, span) goes into the version."""
+        import shutil
+
+        source = plan.cache_dir / plan.stages[index].fingerprint / MATCHES
+        if not source.exists():  # a stage cached before the side table existed
+            return []
+        table = folder / "decontamination" / f"{index}-{result['name']}.parquet"
+        table.parent.mkdir(exist_ok=True)
+        shutil.copyfile(source, table)
+        result["table"] = str(table.relative_to(folder))
+        return [table]
 
     @classmethod
     def card_section(cls, results: list[dict]) -> str:
         rows = []
         for stage in results:
             verb = "removed" if stage["action"] == "remove" else "marked (column `contamination`)"
+            how, table = _method(stage.get("index", {})), f"`{stage['table']}`" if stage.get("table") else ""
             rows += [
-                f"| {stage['name']} | {verb} | {bench} | {r['records']:,} | {len(r['items']):,} | "
-                f"{', '.join(map(str, r['items'][:20]))}{' …' if len(r['items']) > 20 else ''} |"
+                f"| {stage['name']} | {how} | {verb} | {bench} | {r['records']:,} | {len(r['items']):,} | "
+                f"{', '.join(map(str, r['items'][:20]))}{' …' if len(r['items']) > 20 else ''} | {table} |"
                 for bench, r in stage["contamination"].items()
-            ] or [f"| {stage['name']} | {verb} | (none) | 0 | 0 | |"]
-        overlap = [f"{s['name']} (n {s['index']['n']}, threshold {s['index']['threshold']})"
-                   for s in results if s.get("index", {}).get("method") == "overlap"]
-        if overlap:  # the ngram card stays as it was
-            rows.append(f"\nOverlap method (IDF-weighted share of an item's n-grams in a window; items of "
-                        f"{results[0]['index'].get('short_tokens', 20)} tokens or fewer matched whole): "
-                        f"{', '.join(overlap)}.")
+            ] or [f"| {stage['name']} | {how} | {verb} | (none) | 0 | 0 | | {table} |"]
+        methods = list(dict.fromkeys(s.get("index", {}).get("method", "ngram") for s in results))
         return f"""
 ## Decontamination
 
-Records sharing an n-gram with a benchmark item were removed, or kept and marked where the stage says so.
+Records holding a benchmark item were removed, or kept and marked where the stage says so. Per flagged
+record and item, the benchmark, the item id, the tier that found it, its score and the span matched are in
+the side table named below.
 
-| stage | flagged records | benchmark | records flagged | items matched | item ids |
-|---|---|---|---:|---:|---|
+| stage | method | flagged records | benchmark | records flagged | items matched | item ids | side table |
+|---|---|---|---|---:|---:|---|---|
 {chr(10).join(rows)}
+{_recall_section(methods)}"""
+
+
+def _method(stats: dict) -> str:
+    """A stage's method and thresholds, in words."""
+    if stats.get("method") == "overlap":
+        return (f"overlap (n {stats['n']}, threshold {stats['threshold']}, partial {stats.get('partial')}, "
+                f"texts of {stats.get('short_tokens')} tokens or fewer whole)")
+    return f"ngram (n {stats.get('n', 13)})" if stats else "ngram"
+
+
+def _recall_section(methods: list[str]) -> str:
+    """The recall each method has measured (the shipped table), per kind of edit of an item, and its false
+    flags on clean pages."""
+    from transforms.decontam import recall_table
+
+    table = recall_table()
+    measured = [m for m in methods if m in table.get("methods", {})]
+    if not measured:
+        return f"\nRecall of {', '.join(methods)}: not measured.\n"
+    runs = {m: table["methods"][m] for m in measured}
+    kinds = list(dict.fromkeys(k for run in runs.values() for k in run["recall"]))
+    lines = [f"| edit | {' | '.join(f'{m} ({_params(runs[m])})' for m in measured)} |",
+             "|---|" + "---:|" * len(measured)]
+    for kind in kinds:
+        cells = []
+        for m in measured:
+            row = runs[m]["recall"].get(kind, {})
+            found, total = sum(v[0] for v in row.values()), sum(v[1] for v in row.values())
+            cells.append(f"{found / total:.1%} ({found}/{total})" if total else "")
+        lines.append(f"| {kind} | {' | '.join(cells)} |")
+    flags = [f"{runs[m]['false_flags'][0]} of {runs[m]['false_flags'][1]:,}" for m in measured]
+    lines.append(f"| false flags (clean pages) | {' | '.join(flags)} |")
+    return f"""
+Recall measured for the method{'s' if len(measured) > 1 else ''} used (`{table['measured_by']}`): items
+of {', '.join(table['benchmarks'].values())}, each edited as the row says and planted in one of
+{table['pages']:,} real pages ({table['real_text']}); the half of the items not used to choose the
+thresholds. Measured at the thresholds shown; a stage with other thresholds differs.
+
+{chr(10).join(lines)}
 """
+
+
+def _params(run: dict) -> str:
+    return ", ".join(f"{k} {v}" for k, v in run["params"].items())
