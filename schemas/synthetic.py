@@ -23,7 +23,8 @@ PROVENANCE = [
 # Why a row was kept when a task selects among a prompt's samples (first, majority, verified).
 SELECTION = [
     pa.field("selected", pa.string()),
-    pa.field("agreement", pa.float32()),  # majority: the share of the n samples that gave the kept answer
+    # majority and verified: the share of the n samples that gave the kept answer
+    pa.field("agreement", pa.float32()),
 ]
 _SCALARS = {"string": pa.string(), "integer": pa.int64(), "number": pa.float64(), "boolean": pa.bool_()}
 

@@ -295,7 +295,7 @@ def test_selection_keeps_first_majority_or_verified_and_pairs_negatives():
     verified.check(task)
     assert verified.response == "solution"  # the first text field of the output
     outcome, pairs = verified.choose(_samples("!8", "7", None, "7", "!6"))
-    assert rows(outcome) == [(1, "verified", None), (3, "verified", None)]
+    assert rows(outcome) == [(1, "verified", 0.4), (3, "verified", 0.4)]  # 2 of the 5 samples said 7
     assert pairs == [(1, 0), (1, 4)]  # the first kept sample against each that failed a check
     assert verified.choose(_samples("!8", None))[1] == []  # no passing sample: no pair
     with pytest.raises(TransformError, match="select: verified keeps the samples whose answer matches"):

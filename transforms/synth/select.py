@@ -62,10 +62,19 @@ class Selection:
                 best = max(votes, key=lambda a: (votes[a], -first_seen[a]))
                 kept = {next((i for i, a in answers if a == best and i in passing), -1)} - {-1}
                 extra = {"agreement": round(votes[best] / len(samples), 4)}
+        agreement = {}
+        if self.mode == "verified" and kept:
+            # Self-consistency beside verification: the share of the n samples that gave each kept answer.
+            answers = {i: normalize_answer(str(s.value.get(self.answer, ""))) for i, s in enumerate(samples)
+                       if s.value is not None and self.answer in s.value}
+            votes = Counter(answers.values())
+            agreement = {i: round(votes[answers[i]] / len(samples), 4) for i in kept if i in answers}
         outcome = []
         for i, sample in enumerate(samples):
             if i in kept:
                 row = sample.row | ({"selected": KEPT[self.mode]} | extra if self.mode in KEPT else {})
+                if i in agreement:
+                    row["agreement"] = agreement[i]
                 outcome.append((i, row, None))
             elif sample.row is not None:
                 outcome.append((i, None, "not_selected"))
