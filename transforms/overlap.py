@@ -38,7 +38,6 @@ from collections.abc import Iterable
 import numpy as np
 
 from transforms.decontam import (
-    _POWERS,
     HASH_NAME,
     MIN_TOKENS,
     BenchmarkReader,
@@ -73,18 +72,42 @@ def _mix(h: np.ndarray) -> np.ndarray:
     return h
 
 
+_SEP = 0x20
+
+
 def _byte_table() -> bytes:
-    """UTF-8 bytes to what a token is made of: ASCII letters lower-cased, digits '0', other ASCII 0."""
+    """UTF-8 bytes to what a token is made of: ASCII letters lower-cased, digits 0, other ASCII a space."""
     table = bytearray(range(256))  # a byte of a non-ASCII character: part of its word
     for c in range(128):
-        table[c] = ord("0") if chr(c).isdigit() else ord(chr(c).lower()) if chr(c).isalnum() else 0
+        table[c] = 0 if chr(c).isdigit() else ord(chr(c).lower()) if chr(c).isalnum() else _SEP
     return bytes(table)
 
 
+# A digit's byte is 0, so a number of any length hashes to 0: one value for all numbers. The hash is the
+# polynomial of a token's bytes themselves modulo 2**32, no table looked up: the passes over every byte
+# move a quarter of the memory of a 64-bit table's (a token's value is then spread to 64 bits; two of the
+# benchmarks' ~10**5 distinct words share a value about once).
 _TABLE = _byte_table()
-# A random value per byte; a digit's is 0, so a number of any length sums to 0: one value for all numbers.
-_BYTE = _mix(np.arange(256, dtype=np.uint64) * _MIX2 + _MIX1)
-_BYTE[0] = _BYTE[ord("0")] = 0
+_B32 = 0x9E3779B1  # odd: it has an inverse modulo 2**32
+
+
+class _Powers32:
+    """B**t and B**-t modulo 2**32 for t up to the longest batch seen, grown by doubling."""
+
+    def __init__(self):
+        self._both = (np.ones(1, dtype=np.uint32), np.ones(1, dtype=np.uint32))
+
+    def get(self, length: int) -> tuple[np.ndarray, np.ndarray]:
+        up, down = self._both  # one read of one tuple: a thread growing it meanwhile cannot mix sizes
+        if len(up) < length:
+            size = max(length, 2 * len(up))
+            up, down = (np.cumprod(np.r_[1, np.full(size - 1, b)].astype(np.uint32), dtype=np.uint32)
+                        for b in (_B32, pow(_B32, -1, 1 << 32)))
+            self._both = (up, down)
+        return up[:length], down[:length]
+
+
+_POWERS32 = _Powers32()
 
 
 def _utf8(text: str) -> bytes:
@@ -105,8 +128,8 @@ def batch_token_values(texts: list[str]) -> tuple[np.ndarray, np.ndarray]:
     return values, bounds
 
 
-def _tokenise(datas: list[bytes]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Token values, each text's first token, and each token's (start, end) byte in its text's UTF-8.
+def _tokenise(datas: list[bytes]) -> tuple[np.ndarray, np.ndarray, tuple]:
+    """Token values, each text's first token, and (token starts, token ends, text starts) in the bytes.
 
     Tokens are runs of letters and digits of the UTF-8 bytes, ASCII case folded, as normalize_tokens' on
     English text; general punctuation (U+2000-U+206F: curly quotes, dashes), U+0080-U+00BF (no-break
@@ -114,11 +137,11 @@ def _tokenise(datas: list[bytes]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     NFKC is applied only to a text with full-width forms or ligatures (U+FB00-U+FFEF): NFKC and Unicode
     case folding of every document were nine tenths of the time of a lookup.
     """
-    # The texts as one array, a 0 byte between them: a few numpy passes for a whole batch, no Python
+    # The texts as one array, a separator between them: a few numpy passes for a whole batch, no Python
     # object per token, and no numpy call per text (a call on one text's array costs more than its work).
-    data = b"\0".join(datas)
-    codes = np.frombuffer(b"\0" + data.translate(_TABLE) + b"\0", dtype=np.uint8)
-    inside = codes != 0
+    data = b" ".join(datas)
+    codes = np.frombuffer(b" " + data.translate(_TABLE) + b" ", dtype=np.uint8)
+    inside = codes != _SEP
     for lead, second in ((0xE2, (0x80, 0x81)), (0xE3, (0x80,)), (0xC2, ())):
         if bytes((lead,)) not in data:  # a search in C first: ASCII texts have none of these
             continue
@@ -133,23 +156,23 @@ def _tokenise(datas: list[bytes]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     starts, ends = edges[::2] + 1, edges[1::2]  # a token is codes[start:end + 1]
     text_starts = np.cumsum([1] + [len(d) + 1 for d in datas])  # where each text's bytes start
     bounds = np.searchsorted(starts, text_starts)
-    spans = np.stack([starts, ends + 1]) - np.repeat(text_starts[:-1], np.diff(bounds))
     if not len(starts):
-        return np.empty(0, dtype=np.uint64), bounds, spans
-    up, down = _POWERS.get(len(codes))
-    prefix = np.take(_BYTE, codes)
+        return np.empty(0, dtype=np.uint64), bounds, (starts, ends + 1, text_starts)
+    up, down = _POWERS32.get(len(codes))
+    prefix = codes.astype(np.uint32)
     prefix *= up
     np.cumsum(prefix, out=prefix)
-    values = np.take(prefix, ends)
-    values -= np.take(prefix, starts - 1)
-    numbers = values == 0
-    values *= np.take(down, starts)
-    # Not linear in the characters any more (the n-gram hash is linear in the tokens): xorshift-multiply.
-    values ^= values >> np.uint64(29)
+    small = np.take(prefix, ends)
+    small -= np.take(prefix, starts - 1)
+    small *= np.take(down, starts)
+    values = small.astype(np.uint64)
+    # Spread to 64 bits and not linear in the characters (the n-gram hash is linear in the tokens).
     values *= _MIX1
+    values ^= values >> np.uint64(29)
+    values *= _MIX2
     values ^= values >> np.uint64(32)
-    values[numbers] = _NUMBER_VALUE  # 3, 250, 2026: one token
-    return values, bounds, spans
+    values[small == 0] = _NUMBER_VALUE  # 3, 250, 2026: one token
+    return values, bounds, (starts, ends + 1, text_starts)
 
 
 def _windows(values: np.ndarray, k: int) -> np.ndarray:
@@ -360,11 +383,13 @@ class OverlapIndex:
         if not len(values):
             return
         self._find(values, bounds, found)
+        starts, ends, text_starts = spans
         for i in np.flatnonzero([bool(f) for f in found]).tolist():  # token places to characters
-            first, data = int(bounds[i]), datas[i]
+            first, data, origin = int(bounds[i]), datas[i], int(text_starts[i])
             chars = (lambda b: b) if len(data) == len(texts[i]) else (
                 lambda b, data=data: len(data[:b].decode("utf-8", "ignore")))
-            found[i].update({t: (score, chars(int(spans[0, first + a])), chars(int(spans[1, first + b - 1])))
+            found[i].update({t: (score, chars(int(starts[first + a]) - origin),
+                                 chars(int(ends[first + b - 1]) - origin))
                              for t, (score, a, b) in found[i].items()})
 
     def _find(self, values: np.ndarray, bounds: np.ndarray, found: list[dict]) -> None:
