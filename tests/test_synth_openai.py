@@ -114,3 +114,23 @@ def test_refused_connections_fail_clearly_after_the_retries():
     message = str(info.value)
     assert "failed after 3 attempts (ConnectError" in message and "\n" not in message
     assert time.monotonic() - started < 10
+
+
+def test_pairwise_judging_through_a_real_server(server, tmp_path):
+    # Each pair goes to the server twice, in both orders; the two verdicts are made one.
+    pairs = [{"id": f"p{i}", "pair": 0, "prompt": f"Name {i} colours.", "response_a": "Red and blue.",
+              "response_b": "I like trains.", "source_a": "first", "source_b": "second", "sample_a": 0,
+              "sample_b": 0} for i in range(8)]
+    spec = {"kind": "openai", "base_url": server, "model": "tiny", "concurrency": 8}
+    counts = run_synthesis(pairs, spec, load_task("judge_pairwise"), Sampling(seed=2, max_tokens=300),
+                           str(tmp_path / "cache.db"), tmp_path / "out")
+    comparisons = read_jsonl(tmp_path / "out", "comparisons")
+    assert counts["comparisons"] == len(comparisons) == len(pairs)
+    assert counts["judge_records"] == 2 * len(pairs)
+    rows = read_jsonl(tmp_path / "out", "rows")
+    dropped = sum(v for k, v in counts.items() if k.startswith("rejected_"))
+    assert len(rows) + dropped == len(pairs)
+    for c in comparisons:
+        assert c["model"] == "tiny" and c["verdict_ab"] in ("a", "b", "tie", None)
+        assert c["position_inconsistent"] == (c["verdict_ab"] is not None and c["verdict_ba"] is not None
+                                              and c["verdict_ab"] != c["verdict_ba"])
