@@ -16,17 +16,18 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pipelines
-from pipelines import settings
+from pipelines import settings, storage
 from pipelines.card import render_card
 from pipelines.engines.datatrove.cache import Tally, cache_reader, cache_writer, iter_cached, tally_drops
 from pipelines.engines.datatrove.run import run_pipeline
 from pipelines.errors import USER_ERRORS, RecipeError
 from pipelines.fingerprint import FileHashes, sha256_file
 from pipelines.funnel import EMPTY_FUNNEL, records_read, stage_funnel
-from pipelines.recipe import Recipe, expand_inputs, load_recipe, sha256_json
+from pipelines.inputs import InputFile, expand
+from pipelines.recipe import Recipe, load_recipe, sha256_json
 from pipelines.stages import STAGES, Stage, StageRun
 from pipelines.stages.decontaminate import DecontamStage
-from pipelines.stages.read import ReadStage
+from pipelines.stages.read import InputSpec, ReadStage
 from pipelines.stages.records import RecordStage
 from pipelines.stages.synthesize import ROWS
 from pipelines.store import DatasetStore
@@ -61,6 +62,7 @@ class BuildPlan:
     cache_dir: Path = field(default_factory=lambda: settings.state_dir() / "stages")
     # Shown by the process that started the build; travels with the plan, not through a global.
     progress: ProgressFn | None = field(default=None, repr=False, compare=False)
+    missing_inputs: list[str] = field(default_factory=list)  # listed, not found, skipped (input.missing)
 
     @property
     def path(self) -> Path:
@@ -112,7 +114,11 @@ class BuildPlan:
                                    up_to_date=existing is not None, parent=self.store.latest())
 
 
-def plan_build(recipe_ref: str, overrides: list[str] = (), out: Path | None = None) -> BuildPlan:
+# Where the input files are and how they are listed: their content (checksums) is what counts.
+WHERE_INPUTS_ARE = {"paths", "paths_file", "base", "sample", "seed", "limit", "missing", "storage_options"}
+
+
+def plan_build(recipe_ref: str, overrides: list[str] = (), out: str | Path | None = None) -> BuildPlan:
     """Validate the recipe, fingerprint inputs and stages, and find or name the version."""
     recipe, recipe_path = load_recipe(recipe_ref, list(overrides))
     for i, spec in enumerate(recipe.stages):
@@ -120,17 +126,21 @@ def plan_build(recipe_ref: str, overrides: list[str] = (), out: Path | None = No
             spec.check()
         except USER_ERRORS as e:
             raise RecipeError(f"{recipe_path}: stages.{i}: {e}") from None
-    files = expand_inputs(recipe)
+    policy = recipe.retries
+    found = expand(recipe.input, (policy.attempts, policy.delay_seconds, policy.backoff))
     if recipe.input.format == "parquet":
-        _check_parquet_inputs(files, recipe.input.text_fields, recipe_path)
+        _check_parquet_inputs(found.files, recipe.input, recipe_path)
     hashes = FileHashes(settings.state_dir() / "input-hashes.json")
-    inputs = [{"path": str(f), "name": f.name, "bytes": f.stat().st_size, "sha256": hashes.sha256(f)}
-              for f in files]
+    # A remote object is known by its store's checksum (an ETag, a Hub sha256): nothing is downloaded.
+    inputs = [{"path": f.path, "name": f.name, "bytes": f.size, "checksum": f.checksum} if f.remote else
+              {"path": f.path, "name": f.name, "bytes": f.size, "sha256": hashes.sha256(Path(f.path))}
+              for f in found.files]
 
     read = ReadStage(input=recipe.input, inputs=[i["path"] for i in inputs])
-    read_params = recipe.input.model_dump(mode="json", exclude={"paths"})
+    read_params = recipe.input.model_dump(mode="json", exclude=WHERE_INPUTS_ARE)
     fingerprint = sha256_json({"stage": "read", "params": read_params,
-                               "inputs": [i["sha256"] for i in inputs], "code": read.code_version()})
+                               "inputs": [i.get("sha256") or i["checksum"] for i in inputs],
+                               "code": read.code_version()})
     stages = [StagePlan(read.name, fingerprint, read)]
     for spec, auto in planned_stages(recipe.stages):
         # A model retrained or a benchmark edited in place is another stage: content counts.
@@ -145,14 +155,14 @@ def plan_build(recipe_ref: str, overrides: list[str] = (), out: Path | None = No
     # The executor and the retries change how the work is spread and failures met, not what is made:
     # they are not part of the build.
     recipe_data = recipe.model_dump(mode="json", exclude={
-        "executor": True, "retries": True, "input": {"paths"}, "stages": {"__all__": {"retries"}}})
+        "executor": True, "retries": True, "input": WHERE_INPUTS_ARE, "stages": {"__all__": {"retries"}}})
     build_fp = sha256_json({"recipe": recipe_data, "last_stage": fingerprint,
                             "writer": writer_code_version()})
     store = DatasetStore(out or settings.default_out_dir(), recipe.name)
     existing = store.find_build(build_fp)
     return BuildPlan(recipe, recipe_path, list(overrides), inputs, stages, build_fp, store,
                      version=existing or store.next_version(), up_to_date=existing is not None,
-                     parent=store.latest())
+                     parent=store.latest(), missing_inputs=found.missing)
 
 
 def planned_stages(specs: list[Stage]) -> Iterator[tuple[Stage, bool]]:
@@ -169,20 +179,27 @@ def planned_stages(specs: list[Stage]) -> Iterator[tuple[Stage, bool]]:
                 yield stage.on_config(config), True
 
 
-def _check_parquet_inputs(files: list[Path], text_fields: list[str], recipe_path: Path) -> None:
+def _check_parquet_inputs(files: list[InputFile], spec: InputSpec, recipe_path: Path) -> None:
     """Every Parquet input is readable and has the text fields: read from each footer, not the data."""
     import pyarrow.parquet as pq
 
     for f in files:
         try:
-            names = pq.read_schema(f).names
+            if f.remote:
+                fs, path = storage.filesystem(f.path, spec.storage_options)
+                with fs.open(path, "rb") as handle:
+                    names = pq.read_schema(handle).names
+            else:
+                names = pq.read_schema(f.path).names
+        except USER_ERRORS:
+            raise
         except Exception as e:  # pyarrow raises several types for a damaged file
-            raise RecipeError(f"{recipe_path}: input.paths: {f} is not a readable Parquet file "
+            raise RecipeError(f"{recipe_path}: input.paths: {f.path} is not a readable Parquet file "
                               f"({str(e).splitlines()[0]})") from None
-        missing = [field for field in text_fields if field not in names]
+        missing = [field for field in spec.text_fields if field not in names]
         if missing:
-            raise RecipeError(f"{recipe_path}: input.text_fields: {f} has no {', '.join(map(repr, missing))} "
-                              f"column (columns: {', '.join(names[:20])})")
+            raise RecipeError(f"{recipe_path}: input.text_fields: {f.path} has no "
+                              f"{', '.join(map(repr, missing))} column (columns: {', '.join(names[:20])})")
 
 
 def writer_code_version() -> str:
@@ -387,6 +404,7 @@ def write_version(plan: BuildPlan, results: list[dict], started_at: datetime) ->
             "recipe_path": str(plan.recipe_path),
             "overrides": plan.overrides,
             "inputs": plan.inputs,
+            "inputs_missing": plan.missing_inputs,  # listed in input.paths_file, not found, skipped
             "code_version": code_version(),
             "stages": results,
             # Every dropped record under the stage and the rule that dropped it.

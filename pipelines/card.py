@@ -122,11 +122,18 @@ from datasets import load_dataset
 {note}"""
 
 
+def _content(entry: dict) -> str:
+    """An input's sha256, or for a remote object its store's checksum (an ETag, a Hub sha256)."""
+    if entry.get("sha256"):
+        return f"sha256 `{entry['sha256'][:16]}…`"
+    kind, _, value = entry["checksum"].partition(":")
+    return f"{kind} `{value[:16]}…`"
+
+
 def render_card(manifest: dict, repo_id: str | None = None) -> str:
     """The card of a version: in the store it loads from the version folder, on the Hub from `repo_id`."""
     header = card_header(manifest)
-    inputs = "\n".join(f"- `{i['name']}` sha256 `{i['sha256'][:16]}…` ({i['bytes']:,} bytes)"
-                       for i in manifest["inputs"])
+    inputs = "\n".join(f"- `{i['name']}` {_content(i)} ({i['bytes']:,} bytes)" for i in manifest["inputs"])
     parent = manifest["parent"] or "none (first version)"
     recipe = manifest["recipe"]
     return f"""---

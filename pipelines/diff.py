@@ -94,7 +94,15 @@ def input_changes(old: list[dict], new: list[dict]) -> dict:
 def _input_hashes(inputs: list[dict]) -> dict[str, str]:
     names = Counter(i["name"] for i in inputs)
     # Two inputs may share a file name in different folders: then their paths tell them apart.
-    return {i["name"] if names[i["name"]] == 1 else i["path"]: i["sha256"] for i in inputs}
+    # A remote input is known by its store's checksum (an ETag, a Hub sha256) instead of a sha256.
+    return {i["name"] if names[i["name"]] == 1 else i["path"]: i.get("sha256") or i["checksum"]
+            for i in inputs}
+
+
+def _content(value: str) -> str:
+    """A sha256 as `sha256 <12 hex>`; a store's checksum (`etag:...`) as its kind and start."""
+    kind, _, rest = value.partition(":") if ":" in value else ("sha256", "", value)
+    return f"{kind} {rest[:12]}"
 
 
 def _same(a: Any, b: Any) -> bool:
@@ -279,7 +287,7 @@ def render_diff(diff: dict, console: Console) -> None:
     for name in inputs["removed"]:
         line(f"  - {name}", "red")
     for item in inputs["changed"]:
-        line(f"  ~ {item['name']}: sha256 {item['from'][:12]} -> {item['to'][:12]}")
+        line(f"  ~ {item['name']}: {_content(item['from'])} -> {_content(item['to'])}")
     line("code version:" + ("" if diff["code_version"] else " unchanged"))
     for change in diff["code_version"]:
         line(f"  {_describe(change)}")

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import glob
 import hashlib
 import json
 import os
@@ -15,9 +14,11 @@ import yaml
 from pydantic import Field, ValidationError, model_validator
 
 from pipelines.errors import RecipeError
+from pipelines.inputs import InputFile, expand
 from pipelines.stages import STAGE_TYPES, RecipeStage, Spec, stage_class
 from pipelines.stages.read import InputSpec
 from pipelines.stages.records import RecordStage
+from pipelines.storage import is_url
 
 NAME_PATTERN = r"^[a-z0-9][a-z0-9._-]*$"
 
@@ -100,13 +101,10 @@ class Recipe(Spec):
                            if isinstance(stage, RecordStage) else f"{stage.type} cannot run on rows")
                     raise ValueError(f"stages.{i}: document stages come before the synthesize stages; {how}")
                 continue
-            # A pairwise judge also reads the configs it compares input's responses `against`.
-            sources = [("input", getattr(stage, "input", None))]
-            sources += [(f"against.{k}", c) for k, c in enumerate(getattr(stage, "against", []))]
-            for where, source in sources:
-                if source is not None and source not in configs:
-                    raise ValueError(f"stages.{i}.{where}: no earlier synthesize stage writes config "
-                                     f"{source!r} (earlier: {', '.join(configs) or 'none'})")
+            source = getattr(stage, "input", None)
+            if source is not None and source not in configs:
+                raise ValueError(f"stages.{i}.input: no earlier synthesize stage writes config {source!r} "
+                                 f"(earlier: {', '.join(configs) or 'none'})")
             if isinstance(stage, RecordStage):  # its rows go back to the config it runs on
                 continue
             if stage.config_name in configs:
@@ -172,14 +170,25 @@ def load_recipe(name_or_path: str, overrides: list[str] = ()) -> tuple[Recipe, P
 def _resolve_paths(data: dict, base: Path) -> None:
     """Make the input globs and the stages' file paths absolute, relative to `base`."""
     if isinstance(data.get("input"), dict):
-        paths = data["input"].get("paths")
+        spec = data["input"]
+        paths = spec.get("paths")
         if isinstance(paths, str):
-            paths = data["input"]["paths"] = [paths]
+            paths = spec["paths"] = [paths]
         if isinstance(paths, list):
-            data["input"]["paths"] = [os.path.normpath(base / p) if isinstance(p, str) else p for p in paths]
+            spec["paths"] = [_absolute(p, base) for p in paths]
+        for name in ("paths_file", "base"):  # a listing, and the folder its relative lines are under
+            if isinstance(spec.get(name), str):
+                spec[name] = _absolute(spec[name], base)
     for stage in data.get("stages") or []:
         if isinstance(stage, dict):
             stage_class(str(stage.get("type"))).resolve_paths(stage, base)
+
+
+def _absolute(path: Any, base: Path) -> Any:
+    """A local path made absolute relative to `base`; a URL (s3://, hf://, https://) as it is."""
+    if not isinstance(path, str) or is_url(path):
+        return path
+    return os.path.normpath(base / path)
 
 
 def apply_override(data: dict, item: str) -> None:
@@ -255,12 +264,6 @@ def describe_error(error: ValidationError) -> str:
     return f"{field}: {message}{more}"
 
 
-def expand_inputs(recipe: Recipe) -> list[Path]:
-    """The input files the recipe's globs name, sorted; a glob that matches nothing is an error."""
-    files: set[Path] = set()
-    for pattern in recipe.input.paths:
-        matched = [Path(p) for p in glob.glob(pattern, recursive=True) if os.path.isfile(p)]
-        if not matched:
-            raise RecipeError(f"input.paths: no file matches '{pattern}'")
-        files.update(matched)
-    return sorted(files)
+def expand_inputs(recipe: Recipe) -> list[InputFile]:
+    """The input files the recipe names, in input order; a glob that matches nothing is an error."""
+    return expand(recipe.input).files

@@ -57,6 +57,40 @@ def run_cli(*args: str, env: dict | None = None, cwd: Path | None = None, fresh:
 
 
 @pytest.fixture(scope="session")
+def s3_server():
+    """A real S3 API (moto's server) on 127.0.0.1 for the session."""
+    from s3_server import S3Server
+
+    server = S3Server()
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="session")
+def s3_auth():
+    """A second S3 server that checks signatures and IAM policies: a user allowed one bucket."""
+    from s3_server import S3Server
+
+    server = S3Server(auth=True)
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def s3(s3_server, monkeypatch):
+    """The S3 server, with the standard AWS variables pointing every client (and worker) at it."""
+    import s3fs
+
+    for name, value in s3_server.env.items():
+        monkeypatch.setenv(name, value)
+    for name in ("AWS_ENDPOINT_URL", "AWS_PROFILE", "AWS_SESSION_TOKEN"):
+        monkeypatch.delenv(name, raising=False)
+    s3fs.S3FileSystem.clear_instance_cache()  # a filesystem made for another endpoint
+    yield s3_server
+    s3fs.S3FileSystem.clear_instance_cache()
+
+
+@pytest.fixture(scope="session")
 def tiny_model(tmp_path_factory) -> Path:
     """A tiny random-weight Llama built here (no download), for the vLLM tests."""
     from tiny_model import build_tiny_model

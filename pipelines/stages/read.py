@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
-from typing import Annotated, ClassVar, Literal
+from typing import Annotated, Any, ClassVar, Literal
 
 from pydantic import Field, model_validator
 
 from pipelines.engines.datatrove.reader import WarcRecordReader
 from pipelines.engines.datatrove.records import JsonlRecordReader, ParquetRecordReader
 from pipelines.stages.base import Spec, Stage
+from pipelines.storage import check_options, read_root
 
 RECORD_FORMATS = ("jsonl", "parquet")
 FIELD_PATTERN = r"^[A-Za-z_][A-Za-z0-9_]*$"
@@ -18,13 +18,35 @@ FIELD_PATTERN = r"^[A-Za-z_][A-Za-z0-9_]*$"
 
 class InputSpec(Spec):
     format: Literal["warc", "wet", "jsonl", "parquet"] = "warc"
-    paths: list[str] = Field(min_length=1)
+    # Local globs or URLs of any fsspec filesystem (s3://, gs://, hf://, https://); or a listing file,
+    # one path a line (.gz read as gzip), relative ones joined to `base` (default: the listing's folder).
+    paths: list[str] = []
+    paths_file: str | None = None
+    base: str | None = None
+    sample: float | None = Field(None, gt=0, le=1)  # this share of the listed files, chosen by path
+    seed: int = 0  # which share the sample is
+    limit: int | None = Field(None, ge=1)  # the first N listed (after sampling)
+    missing: Literal["error", "skip"] = "error"  # listed files that do not exist
+    # Passed to the filesystem (endpoint_url, profile, anon, requester_pays, client_kwargs); never a
+    # secret: credentials come from the environment or a profile.
+    storage_options: dict[str, Any] = {}
     # Common Crawl truncates records at 1 MiB; anything far above is not a web page.
     max_record_bytes: int = Field(2_000_000, gt=0)
     # Records (JSONL, Parquet: seed data, synthetic instruction or QA rows): the fields that make a
     # record's text, joined by a blank line, and the field with its id (the file and line if absent).
     text_fields: list[Annotated[str, Field(pattern=FIELD_PATTERN)]] | None = Field(None, min_length=1)
     id_field: str = "id"
+
+    @model_validator(mode="after")
+    def _where(self) -> InputSpec:
+        if bool(self.paths) == (self.paths_file is not None):
+            raise ValueError("give paths (globs or URLs) or paths_file (a listing), one of the two")
+        if self.paths_file is None:
+            for name in ("base", "sample", "limit"):
+                if getattr(self, name) is not None:
+                    raise ValueError(f"{name} applies to the files of a paths_file listing")
+        check_options(self.storage_options, "storage_options")
+        return self
 
     @model_validator(mode="after")
     def _fields_for_records(self) -> InputSpec:
@@ -45,7 +67,7 @@ class ReadStage(Stage):
 
     type: Literal["read"] = "read"
     input: InputSpec
-    inputs: list[str]  # the files, absolute, in input order
+    inputs: list[str]  # the files, absolute paths or URLs, in input order
     in_recipe: ClassVar[bool] = False  # the recipe's `input:`, not one of its stages
     transient = True  # its inputs may be remote
     modules = ("pipelines.engines.datatrove.reader", "pipelines.engines.datatrove.records",
@@ -63,14 +85,14 @@ class ReadStage(Stage):
         return self.input.format != "warc"
 
     def steps(self, work: Path) -> list:
-        files = [Path(f) for f in self.inputs]
-        root = Path(os.path.commonpath([f.parent for f in files]))
-        relative = [str(f.relative_to(root)) for f in files]
+        root, relative = read_root(self.inputs)
         (work / "inputs.txt").write_text("\n".join(relative) + "\n")
         order = {rel: i for i, rel in enumerate(relative)}
         spec = self.input
+        # datatrove opens (folder, options) on any fsspec filesystem and streams each file from it.
+        root = (root, spec.storage_options) if spec.storage_options else root
         if spec.records:
             cls = JsonlRecordReader if spec.format == "jsonl" else ParquetRecordReader
-            return [cls(str(root), str(work / "inputs.txt"), spec.text_fields, spec.id_field,
+            return [cls(root, str(work / "inputs.txt"), spec.text_fields, spec.id_field,
                         spec.max_record_bytes, order)]
-        return [WarcRecordReader(str(root), str(work / "inputs.txt"), spec.max_record_bytes, order)]
+        return [WarcRecordReader(root, str(work / "inputs.txt"), spec.max_record_bytes, order)]
