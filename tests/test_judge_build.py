@@ -162,3 +162,57 @@ def test_a_scoring_judge_below_min_kappa_stops_the_build_in_one_line(tmp_path, t
     message = str(info.value)
     assert f"is {report['kappa']:.3f} ({report['judged']} of 33 items judged), below min_kappa 0.6" in message
     assert "\n" not in message
+
+
+CHECKLIST = """\
+name: checklist-test
+input: {{format: jsonl, paths: ["{prompts}"], text_fields: [prompt]}}
+executor: {{tasks: 1, workers: 1}}
+stages:
+  - type: synthesize
+    task: generate
+    config: answers
+    prompt: "{{{{ prompt }}}}"
+    schema: {{type: object, properties: {{response: {{type: string, minLength: 1, maxLength: 40}}}},
+             required: [response]}}
+    inputs: [prompt]
+    carry: [prompt]
+    model: {model}
+    sampling: {{max_tokens: 96}}
+  - type: synthesize
+    task: checklist
+    input: answers
+    carry: [prompt, response]        # the response it will judge rides along with its checklist
+    fields: {{response: response}}
+    schema: {{type: object, required: [questions], properties: {{questions: {{type: array, minItems: 2,
+             maxItems: 3, items: {{type: string, minLength: 5, maxLength: 30}}}}}}}}
+    model: {model}
+    sampling: {{max_tokens: 200}}
+  - type: synthesize
+    task: checklist_judge
+    input: checklist
+    options: {{threshold: 0.0}}         # every judged response a row: the scores are what is checked
+    model: {model}
+    sampling: {{max_tokens: 64}}
+"""
+
+
+def test_a_checklist_per_instruction_then_each_item_answered(tmp_path, tiny_model, backend_spec):
+    recipe = tmp_path / "checklist.yaml"
+    prompts = Path(RECIPE).parent / "data" / "pairwise-demo" / "prompts.jsonl"
+    recipe.write_text(CHECKLIST.format(prompts=prompts, model=tiny_model))
+    result, _ = build(tmp_path / "state", tmp_path / "out", recipe=str(recipe))
+    path = Path(result["path"])
+    stages = {s["name"]: s for s in json.loads((path / "manifest.json").read_text())["stages"]}
+    checklists = pq.read_table(path / "data" / "checklist").to_pylist()
+    judged = pq.read_table(path / "data" / "checklist_judge").to_pylist()
+    assert len(checklists) == stages["synthesize-checklist"]["out"] > 0
+    assert all(2 <= len(r["questions"]) <= 3 and r["response"] for r in checklists)
+    judge = stages["synthesize-checklist_judge"]
+    assert judge["in"] == len(checklists) == judge["out"] + sum(judge["dropped"].values())
+    assert set(judge["dropped"]) <= {"checklist_unmet", "unparsable", "schema_mismatch", "truncated"}
+    questions = {r["id"]: len(r["questions"]) for r in checklists}
+    for row in judged:  # one answer per question, the share of YES the score
+        assert len(row["answers"]) == questions[row["source_id"]]
+        assert row["score"] == pytest.approx(row["answers"].count("YES") / len(row["answers"]), abs=1e-4)
+        assert 0 <= row["score"] <= 1

