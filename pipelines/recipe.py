@@ -101,10 +101,13 @@ class Recipe(Spec):
                            if isinstance(stage, RecordStage) else f"{stage.type} cannot run on rows")
                     raise ValueError(f"stages.{i}: document stages come before the synthesize stages; {how}")
                 continue
-            source = getattr(stage, "input", None)
-            if source is not None and source not in configs:
-                raise ValueError(f"stages.{i}.input: no earlier synthesize stage writes config {source!r} "
-                                 f"(earlier: {', '.join(configs) or 'none'})")
+            # A pairwise judge also reads the configs it compares input's responses `against`.
+            sources = [("input", getattr(stage, "input", None))]
+            sources += [(f"against.{k}", c) for k, c in enumerate(getattr(stage, "against", []))]
+            for where, source in sources:
+                if source is not None and source not in configs:
+                    raise ValueError(f"stages.{i}.{where}: no earlier synthesize stage writes config "
+                                     f"{source!r} (earlier: {', '.join(configs) or 'none'})")
             if isinstance(stage, RecordStage):  # its rows go back to the config it runs on
                 continue
             if stage.config_name in configs:
