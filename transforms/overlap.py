@@ -58,18 +58,8 @@ _DEF = re.compile(r"\bdef\s+([A-Za-z_]\w*)\s*\(([^)]*)\)")
 _ARG = re.compile(r"(?:^|,)\s*\**([A-Za-z_]\w*)")
 PARTIAL = 0.4  # a long text with this share of its weight copied in place (one alignment) is flagged
 # Texts tokenised and probed as one array, up to about this many characters: the per-call cost of numpy is
-# shared, and the arrays (8 bytes a character) stay in the cache.
+# shared, and the arrays (about 13 bytes a character) stay in the cache.
 BATCH_CHARS = 1 << 16
-
-
-def _mix(h: np.ndarray) -> np.ndarray:
-    """A 64-bit finaliser (splitmix64's), in place: token values stop being linear in their characters."""
-    h ^= h >> np.uint64(30)
-    h *= _MIX1
-    h ^= h >> np.uint64(27)
-    h *= _MIX2
-    h ^= h >> np.uint64(31)
-    return h
 
 
 _SEP = 0x20
