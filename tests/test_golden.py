@@ -1,5 +1,6 @@
 """The same recipe on the same inputs writes the same Parquet as the code before the stage registry did:
-every deterministic document stage, fused or a barrier, pinned by the sha256s that code wrote."""
+every deterministic document stage, fused or a barrier, pinned by the sha256s that code wrote (and
+the decontamination side table, new since, by what it first wrote)."""
 
 from __future__ import annotations
 
