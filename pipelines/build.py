@@ -126,6 +126,7 @@ def plan_build(recipe_ref: str, overrides: list[str] = (), out: str | Path | Non
             spec.check()
         except USER_ERRORS as e:
             raise RecipeError(f"{recipe_path}: stages.{i}: {e}") from None
+    _check_row_fields(recipe, recipe_path)
     policy = recipe.retries
     found = expand(recipe.input, (policy.attempts, policy.delay_seconds, policy.backoff))
     if recipe.input.format == "parquet":
@@ -163,6 +164,22 @@ def plan_build(recipe_ref: str, overrides: list[str] = (), out: str | Path | Non
     return BuildPlan(recipe, recipe_path, list(overrides), inputs, stages, build_fp, store,
                      version=existing or store.next_version(), up_to_date=existing is not None,
                      parent=store.latest(), missing_inputs=found.missing)
+
+
+def _check_row_fields(recipe: Recipe, recipe_path: Path) -> None:
+    """A record stage on a config compares fields its rows have: a misspelt one would skip every row."""
+    columns: dict[str, list[str]] = {}
+    for i, spec in enumerate(recipe.stages):
+        config, fields = spec.rows_config, getattr(spec, "fields", None)
+        if config is None:
+            continue
+        if config not in columns:
+            columns[config] = spec.row_fields()
+        elif fields and columns[config] is not None:
+            missing = [f for f in fields if f not in columns[config]]
+            if missing:
+                raise RecipeError(f"{recipe_path}: stages.{i}.fields: the rows of {config!r} have no "
+                                  f"{', '.join(map(repr, missing))} (they have {', '.join(columns[config])})")
 
 
 def planned_stages(specs: list[Stage]) -> Iterator[tuple[Stage, bool]]:

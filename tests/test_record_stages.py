@@ -236,6 +236,8 @@ def test_an_explicit_decontaminate_stage_replaces_the_automatic_one(tmp_path, mo
          "action: a synthetic config's schema has no contamination column to mark; use remove"),
         ({"type": "c4_quality", "fields": ["question"]},
          "fields: c4_quality reads a document's text"),
+        ({"type": "dedup_minhash", "input": "qa", "fields": ["question", "answr"]},
+         "stages.2.fields: the rows of 'qa' have no 'answr' (they have id, "),
     ],
 )
 def test_bad_record_stages_fail_before_any_work(tmp_path, monkeypatch, tiny_model, stage, message):

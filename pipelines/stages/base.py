@@ -70,6 +70,10 @@ class Stage(Spec):
         own config, or the one a record stage runs on; None for a stage of the documents."""
         return None if self.makes_documents else getattr(self, "config_name", None)
 
+    def row_fields(self) -> list[str] | None:
+        """The columns of the rows it writes to `rows_config`, where known before any work (a task's)."""
+        return None
+
     def files(self) -> list[str]:
         """Files whose content the output depends on (models, benchmarks): part of the fingerprint."""
         return []

@@ -165,6 +165,9 @@ class SynthesizeStage(Stage):
             return self.config
         return read_definition(self.task).record_type or self.task
 
+    def row_fields(self) -> list[str]:
+        return self.make_task().arrow_schema().names
+
     @property
     def name(self) -> str:
         # Told apart by the config they write: synthesize-qa, synthesize-critique.
