@@ -76,7 +76,7 @@ def build_flow(recipe: str, overrides: list[str] | None = None, out: str | None 
     recipe already planned (by `pipelines build`); a deployment's run plans it here."""
     started_at = datetime.now(UTC)
     if plan is None:
-        plan = plan_build(recipe, overrides or [], Path(out) if out else None)
+        plan = plan_build(recipe, overrides or [], out)
     with plan.store.lock():
         # Named again under the lock: another build may have written a version meanwhile.
         plan = plan.refreshed()

@@ -20,8 +20,10 @@ app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_
                   help="Build clean, versioned LLM training datasets from recipes.")
 app.add_typer(quality_app, name="quality", help="Train the fastText quality classifier a recipe scores with.")
 
+# A string, not a Path: a store root may be a URL (s3://bucket/datasets), which a Path would mangle.
 OutOption = Annotated[
-    Path | None, typer.Option("--out", help="Store root (default: $PIPELINES_OUT or ./datasets).")
+    str | None, typer.Option("--out", help="Store root, a folder or a URL such as s3://bucket/datasets "
+                                           "(default: $PIPELINES_OUT or ./datasets).")
 ]
 
 
@@ -68,7 +70,7 @@ def _check_prefect_server() -> None:
     require_reachable_api()
 
 
-def _run_flow(plan, dataset: str, overrides: list[str], out: Path | None) -> dict:
+def _run_flow(plan, dataset: str, overrides: list[str], out: str | None) -> dict:
     """Run the Prefect build flow with a progress bar per stage."""
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
@@ -89,7 +91,7 @@ def _run_flow(plan, dataset: str, overrides: list[str], out: Path | None) -> dic
             bars.update(ids[index], completed=done, total=total)
 
         plan.progress = progress
-        return build_flow(recipe=dataset, overrides=overrides, out=str(out) if out else None, plan=plan)
+        return build_flow(recipe=dataset, overrides=overrides, out=out, plan=plan)
 
 
 @app.command("list")
@@ -108,15 +110,20 @@ def list_(out: OutOption = None) -> None:
             description = ""
         table.add_row(escape(name), escape(description))
     out_console.print(table)
-    root = out or settings.default_out_dir()
+    from pipelines.storage import location
+
+    root = location(out) if out else settings.default_out_dir()
     built = Table(title=escape(f"Built datasets in {root}"), title_justify="left")
     for column in ("dataset", "versions", "latest", "rows"):
         built.add_column(column)
-    for folder in sorted(p for p in root.iterdir() if p.is_dir()) if root.is_dir() else []:
-        store = DatasetStore(root, folder.name)
-        if versions := store.versions():
-            built.add_row(escape(folder.name), ", ".join(versions), versions[-1],
-                          f"{store.manifest()['rows']:,}")
+    try:
+        for name in DatasetStore.datasets(root):
+            store = DatasetStore(root, name)
+            if versions := store.versions():
+                rows = f"{store.manifest()['rows']:,}"
+                built.add_row(escape(name), ", ".join(versions), versions[-1], rows)
+    except USER_ERRORS as e:
+        fail(e)
     out_console.print(built if built.row_count else escape(f"No datasets built in {root} yet."))
 
 

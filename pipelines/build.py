@@ -65,7 +65,8 @@ class BuildPlan:
     missing_inputs: list[str] = field(default_factory=list)  # listed, not found, skipped (input.missing)
 
     @property
-    def path(self) -> Path:
+    def path(self) -> Path | str:
+        """Where the version is (or will be): a local folder, or a URL on object storage."""
         return self.store.path(self.version)
 
     def last_document_stage(self) -> int:
@@ -385,7 +386,7 @@ def _read(path: Path) -> str | None:
     return path.read_text() if path.is_file() else None
 
 
-def write_version(plan: BuildPlan, results: list[dict], started_at: datetime) -> Path:
+def write_version(plan: BuildPlan, results: list[dict], started_at: datetime) -> Path | str:
     """Write the curated documents, each stage's own files (synthetic configs, side tables, plots), the
     manifest and the card as a new immutable version."""
     recipe = plan.recipe

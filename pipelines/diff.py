@@ -36,7 +36,8 @@ def diff_versions(store: DatasetStore, old: str, new: str) -> dict:
                          "name two different versions")
     m1, m2 = store.manifest(old), store.manifest(new)
     configs = _merge_order([DEFAULT_CONFIG, *m1.get("configs", {})], [DEFAULT_CONFIG, *m2.get("configs", {})])
-    rows = {c: config_diff(store.path(old), m1, store.path(new), m2, c) for c in configs}
+    # A remote version is read from a local copy checked against its manifest (versions never change).
+    rows = {c: config_diff(store.local(old), m1, store.local(new), m2, c) for c in configs}
     return {
         "dataset": store.dataset,
         "from": old,

@@ -63,7 +63,7 @@ def check_repo_id(repo_id: str) -> str:
 
 def hub_tree(store: DatasetStore, manifest: dict, repo_id: str) -> Tree:
     """Every file of the version as the manifest lists it, with the card rewritten to load from the Hub."""
-    folder = store.path(manifest["version"])
+    folder = store.local(manifest["version"])  # a remote version: a local copy checked against its sha256s
     tree: Tree = {}
     for name in sorted([*manifest["files"], "manifest.json"]):
         path = folder / name

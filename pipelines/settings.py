@@ -13,9 +13,11 @@ def state_dir() -> Path:
     return Path(os.environ.get("PIPELINES_HOME", ".pipelines")).absolute()
 
 
-def default_out_dir() -> Path:
-    """The store root used when no --out is given."""
-    return Path(os.environ.get("PIPELINES_OUT", "datasets")).absolute()
+def default_out_dir() -> Path | str:
+    """The store root used when no --out is given: a local folder, or a URL (s3://bucket/datasets)."""
+    from pipelines.storage import location
+
+    return location(os.environ.get("PIPELINES_OUT", "datasets"))
 
 
 def configure_environment() -> None:

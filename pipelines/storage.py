@@ -128,12 +128,13 @@ def unreachable(error: BaseException) -> bool:
 
 
 def retrying(call: Callable[[], T], url: str | Path, fs=None, attempts: int = 3, delay: float = 1.0,
-             backoff: float = 2.0) -> T:
-    """`call()`, retried with backoff while the endpoint does not answer; then one line."""
+             backoff: float = 2.0, expected: tuple[type[BaseException], ...] = ()) -> T:
+    """`call()`, retried with backoff while the endpoint does not answer; then one line. `expected`
+    errors (a conditional put's FileExistsError, a probe's FileNotFoundError) are raised as they are."""
     for attempt in range(attempts + 1):
         try:
             return call()
-        except (StoreError, TransientError):
+        except (StoreError, TransientError, *expected):
             raise
         except Exception as e:  # noqa: BLE001 (each library raises its own types; one_line sorts them)
             failure = one_line(e, url, fs)

@@ -1,39 +1,97 @@
-"""Versions of one dataset: listed, locked, staged in a temporary folder and renamed into place."""
+"""Versions of one dataset: listed, locked, staged in a temporary folder and renamed into place.
+
+On object storage (s3://, gs://, ...) there is no rename: a version is written file by file into its
+own prefix, claimed first by a conditional put of `<version>/.writer` (If-None-Match: *, so two writers
+of one version cannot both start), and committed by the last write, its manifest.json (also
+conditional), which lists every file with its sha256. Anything without a manifest is not a version:
+listing, reading, diffing and publishing ignore it, and the next build (under the dataset's lock, a
+conditional put of `.lock` too) deletes it.
+"""
 
 from __future__ import annotations
 
 import contextlib
 import fcntl
+import hashlib
 import json
 import os
 import re
 import shutil
+import socket
 import stat
+import time
 import uuid
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 
+from pipelines import settings, storage
 from pipelines.errors import StoreError
+from transforms.hashing import sha256_file
 
 VERSION_RE = re.compile(r"^v(\d+)$")
 STAGING_PREFIX = ".staging-"
+WRITER = ".writer"  # a remote version's claim: who is writing it
+MANIFEST = "manifest.json"  # written last: a remote version's commit
+# A remote lock older than this is a build that died on another machine (one on this machine is known
+# dead by its process id): the next build takes it over.
+LOCK_LEASE_S = 6 * 3600
 
 
 class DatasetStore:
-    """The versions of one dataset under a store root."""
+    """The versions of one dataset under a store root: a local folder or a URL (s3://bucket/datasets)."""
 
-    def __init__(self, root: Path, dataset: str):
-        self.root = Path(root)
+    def __init__(self, root: str | Path, dataset: str):
+        self.root = storage.location(root)
         self.dataset = dataset
-        self.folder = self.root / dataset
+        self.remote = isinstance(self.root, str)
+        self.folder = storage.join(self.root, dataset)
+        self._fs = None
+        self.retries = (3, 1.0, 2.0)  # (attempts, delay_s, backoff) while a remote store does not answer
+
+    @staticmethod
+    def datasets(root: str | Path) -> list[str]:
+        """The names of the datasets under a store root (those with a committed version or not)."""
+        root = storage.location(root)
+        if isinstance(root, Path):
+            return sorted(p.name for p in root.iterdir() if p.is_dir()) if root.is_dir() else []
+        fs, path = storage.filesystem(root)
+        return sorted(_folders(_listing(fs, path, root)))
+
+    @property
+    def fs(self):
+        """The remote store's filesystem (endpoint and credentials from the environment)."""
+        if self._fs is None:
+            self._fs = storage.filesystem(self.root)[0]
+        return self._fs
+
+    def _call(self, call, expected: tuple[type[BaseException], ...] = ()):
+        attempts, delay, backoff = self.retries
+        return storage.retrying(call, self.folder, self.fs, attempts, delay, backoff, expected=expected)
+
+    def _key(self, *parts: str) -> str:
+        return self.fs._strip_protocol(storage.join(self.folder, *parts))
 
     def versions(self) -> list[str]:
-        """Complete versions, oldest first (a folder is a version only once renamed into place)."""
+        """Complete versions, oldest first (a folder is a version only once renamed into place; a remote
+        prefix only once its manifest is written)."""
+        if self.remote:
+            return sorted(self._remote_versions(committed=True), key=lambda v: int(v[1:]))
         if not self.folder.is_dir():
             return []
         found = [p.name for p in self.folder.iterdir() if VERSION_RE.match(p.name)]
         found = [v for v in found if (self.folder / v / "manifest.json").is_file()]
         return sorted(found, key=lambda v: int(v[1:]))
+
+    def _remote_versions(self, committed: bool) -> list[str]:
+        """The version prefixes with (or, committed=False, without) a manifest."""
+        try:
+            entries = self._call(lambda: self.fs.ls(self._key(), detail=True), expected=(FileNotFoundError,))
+        except FileNotFoundError as e:
+            entries = _nothing_there(e, self.folder, self.fs)
+        names = [n for n in _folders(entries) if VERSION_RE.match(n)]
+        exists = self.fs.exists
+        return [n for n in names if self._call(lambda n=n: exists(self._key(n, MANIFEST))) == committed]
 
     def latest(self) -> str | None:
         versions = self.versions()
@@ -43,8 +101,8 @@ class DatasetStore:
         latest = self.latest()
         return f"v{int(latest[1:]) + 1}" if latest else "v1"
 
-    def path(self, version: str) -> Path:
-        return self.folder / version
+    def path(self, version: str) -> str | Path:
+        return storage.join(self.folder, version)
 
     def manifest(self, version: str | None = None) -> dict:
         """The manifest of a version (the latest if none is named)."""
@@ -56,7 +114,35 @@ class DatasetStore:
                 f"dataset '{self.dataset}' has no version '{version}' under {self.root}"
                 f" (versions: {', '.join(self.versions()) or 'none'})"
             )
+        if self.remote:
+            return json.loads(self._call(lambda: self.fs.cat_file(self._key(version, MANIFEST))))
         return json.loads((self.path(version) / "manifest.json").read_text())
+
+    def local(self, version: str) -> Path:
+        """A committed version as a local folder: itself, or for a remote store a copy checked against
+        its manifest's sha256s (kept under $PIPELINES_HOME: versions never change)."""
+        if not self.remote:
+            return self.path(version)
+        manifest = self.manifest(version)
+        where = hashlib.sha256(str(self.root).encode()).hexdigest()[:16]
+        folder = settings.state_dir() / "store" / where / self.dataset / version
+        if (folder / MANIFEST).is_file():
+            return folder
+        staging = folder.with_name(f"{STAGING_PREFIX}{version}-{uuid.uuid4().hex[:8]}")
+        try:
+            for name, digest in manifest["files"].items():
+                target = staging / name
+                target.parent.mkdir(parents=True, exist_ok=True)
+                self._call(lambda n=name, t=target: self.fs.get_file(self._key(version, n), str(t)))
+                if sha256_file(target) != digest:
+                    raise StoreError(f"{self.path(version)}/{name} does not match the sha256 its manifest "
+                                     "lists: the version was changed in the store")
+            (staging / MANIFEST).write_text(json.dumps(manifest, indent=2))
+            with contextlib.suppress(OSError):  # another process made the same copy meanwhile
+                os.rename(staging, folder)
+        finally:
+            shutil.rmtree(staging, ignore_errors=True)
+        return folder
 
     def find_build(self, fingerprint: str) -> str | None:
         """The version built from exactly this recipe, input and code, if any."""
@@ -68,6 +154,10 @@ class DatasetStore:
     @contextlib.contextmanager
     def lock(self) -> Iterator[None]:
         """One build of a dataset at a time; the lock dies with its process."""
+        if self.remote:
+            with self._remote_lock():
+                yield
+            return
         self.folder.mkdir(parents=True, exist_ok=True)
         with open(self.folder / ".lock", "w") as handle:
             fcntl.flock(handle, fcntl.LOCK_EX)
@@ -80,8 +170,56 @@ class DatasetStore:
                 fcntl.flock(handle, fcntl.LOCK_UN)
 
     @contextlib.contextmanager
+    def _remote_lock(self, wait_s: float = 600, poll_s: float = 1.0) -> Iterator[None]:
+        """A lock object made by a conditional put; a build that waits past `wait_s` fails in one line."""
+        key = self._key(".lock")
+        owner = _claim()
+        deadline = time.monotonic() + wait_s
+        while True:
+            try:
+                self._call(lambda: self.fs.pipe_file(key, json.dumps(owner).encode(), mode="create"),
+                           expected=(FileExistsError,))
+                break
+            except FileExistsError:
+                holder = self._holder(key)
+                if holder is not None and holder.get("token") == owner["token"]:
+                    break  # our own put, answered late and retried
+                if holder is None or _stale(holder):
+                    with contextlib.suppress(FileNotFoundError):
+                        self.fs.rm_file(key)  # a crashed build's: taken over
+                    continue
+                if time.monotonic() > deadline:
+                    raise StoreError(f"{self.folder}/.lock: another build of {self.dataset} holds it "
+                                     f"(host {holder.get('host')}, pid {holder.get('pid')}, since "
+                                     f"{holder.get('since')}); delete it if that build is gone") from None
+                time.sleep(poll_s)
+        try:
+            # Under the lock no other build writes: a version without a manifest is from a crash.
+            for version in self._remote_versions(committed=False):
+                self._call(lambda v=version: self.fs.rm(self._key(v), recursive=True))
+            yield
+        finally:
+            holder = self._holder(key)
+            if holder is not None and holder.get("token") == owner["token"]:
+                with contextlib.suppress(FileNotFoundError):
+                    self.fs.rm_file(key)
+
+    def _holder(self, key: str) -> dict | None:
+        """Who holds a lock or claim object (None: nobody now; {}: unreadable, so stale)."""
+        try:
+            return json.loads(self._call(lambda: self.fs.cat_file(key), expected=(FileNotFoundError,)))
+        except FileNotFoundError:
+            return None
+        except ValueError:
+            return {}
+
+    @contextlib.contextmanager
     def stage_version(self, version: str) -> Iterator[Path]:
         """A temporary folder that becomes `version` only if the block completes."""
+        if self.remote:
+            with self._stage_remote(version) as folder:
+                yield folder
+            return
         target = self.path(version)
         if target.exists():
             raise StoreError(f"{target} already exists: versions are immutable")
@@ -94,6 +232,87 @@ class DatasetStore:
         except BaseException:
             shutil.rmtree(staging, ignore_errors=True)
             raise
+
+    @contextlib.contextmanager
+    def _stage_remote(self, version: str) -> Iterator[Path]:
+        """Written in a local folder, then uploaded: the claim first, the files, the manifest last."""
+        target = self.path(version)
+        claim = _claim()
+        writer = self._key(version, WRITER)
+        try:
+            self._call(lambda: self.fs.pipe_file(writer, json.dumps(claim).encode(), mode="create"),
+                       expected=(FileExistsError,))
+        except FileExistsError:
+            if (self._holder(writer) or {}).get("token") != claim["token"]:  # not our own put, retried
+                done = self._call(lambda: self.fs.exists(self._key(version, MANIFEST)))
+                raise StoreError(f"{target} already exists: versions are immutable" if done else
+                                 f"{target} is being written by another build: versions are immutable"
+                                 ) from None
+        staging = settings.state_dir() / "uploads" / f"{self.dataset}-{version}-{claim['token'][:8]}"
+        staging.mkdir(parents=True)
+        ours = True  # whether what is under the prefix is this build's to delete on a failure
+        try:
+            yield staging
+            files = sorted(p for p in staging.rglob("*") if p.is_file() and p != staging / MANIFEST)
+            for path in files:
+                key = self._key(version, str(path.relative_to(staging)))
+                self._call(lambda p=path, k=key: self.fs.put_file(str(p), k))
+            try:  # the commit: conditional, so a second writer that got this far still fails
+                self._call(lambda: self.fs.pipe_file(self._key(version, MANIFEST),
+                                                     (staging / MANIFEST).read_bytes(), mode="create"),
+                           expected=(FileExistsError,))
+            except FileExistsError:
+                ours = False
+                raise StoreError(f"{target} was committed by another build: versions are immutable") from None
+        except BaseException:
+            if ours:  # a failure, not a kill: what was uploaded goes now, not at the next build
+                with contextlib.suppress(Exception):
+                    self.fs.rm(self._key(version), recursive=True)
+            raise
+        finally:
+            shutil.rmtree(staging, ignore_errors=True)
+
+
+def _listing(fs, path: str, url: str | Path) -> list[dict]:
+    """The entries under a prefix, none if there is nothing there (but a missing bucket is an error)."""
+    try:
+        return storage.retrying(lambda: fs.ls(path, detail=True), url, fs, expected=(FileNotFoundError,))
+    except FileNotFoundError as e:
+        return _nothing_there(e, url, fs)
+
+
+def _folders(entries: list[dict]) -> list[str]:
+    """The names of the prefixes ("directories") in a listing."""
+    return [e["name"].rstrip("/").rsplit("/", 1)[-1] for e in entries if e.get("type") == "directory"]
+
+
+def _nothing_there(error: FileNotFoundError, url: str | Path, fs) -> list[dict]:
+    """An empty prefix lists nothing; a missing bucket is the user's to fix, in one line."""
+    if "bucket" in str(error).lower():
+        raise storage.one_line(error, url, fs) from None
+    return []
+
+
+def _claim() -> dict:
+    """What a lock or a version's claim says of its writer; the token tells a retried put of our own."""
+    return {"host": socket.gethostname(), "pid": os.getpid(), "token": uuid.uuid4().hex,
+            "since": datetime.now(UTC).isoformat(timespec="seconds")}
+
+
+def _stale(holder: dict) -> bool:
+    """Whether a lock's holder is gone: a dead process on this machine, or past the lease."""
+    if holder.get("host") == socket.gethostname() and isinstance(holder.get("pid"), int):
+        try:
+            os.kill(holder["pid"], 0)
+        except ProcessLookupError:
+            return True
+        except PermissionError:
+            pass
+    try:
+        since = datetime.fromisoformat(holder["since"])
+    except (KeyError, TypeError, ValueError):
+        return True
+    return (datetime.now(UTC) - since).total_seconds() > LOCK_LEASE_S
 
 
 def _seal(folder: Path) -> None:
