@@ -1,6 +1,7 @@
-"""Precision, recall and speed of each extraction backend on authored pages whose main text we know.
+"""Precision, recall and speed of each extraction backend on authored pages and on real pages.
 
-    python bench/extraction.py [--pages 1000] [--passes 5] [--heavy-pages 216]
+    python bench/extraction.py [--pages 1000] [--passes 5] [--heavy-pages 216] [--wcxb-limit N]
+                               [--no-authored]
 
 Pages: the "sample" (24) and "extraction" (30) sets of tests/fixtures/pages/ (read by tests/pages.py),
 each with its exact `main_text`: the body a reader came for, with its subheadings, lists, tables,
@@ -15,6 +16,15 @@ The authored pages are small (2-6 KB); real pages carry 50-200 KB of scripts, st
 menus, so speed is also measured on the same pages grown to about 130 KB that way (--heavy-pages).
 Besides the backends of transforms/extract.py, a few alternatives that were measured and not kept
 are shown for comparison (marked "alt").
+
+Real pages: the 1,497 pages of ../shared/data/wcxb-dev (skipped with a line saying so when absent),
+scored as that benchmark scores them: per page word precision, recall and F1 (lower-cased \\w+,
+multiset overlap; an empty reference scores 1 only when nothing is extracted), averaged over pages,
+overall, per page type and per half (tune: the pages bench/train_extractor.py trains the learned
+backend on; held: the rest, never seen by it); `with`: the share of the reference's must-have
+snippets found in the text, `without`: the share of its boilerplate snippets found (lower is
+better). Speed on those pages: every backend extracts chunks of 25 pages in turn, so that the
+machine's load changes slow them alike; pages/s is the total over all chunks.
 """
 
 from __future__ import annotations
@@ -31,6 +41,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from pages import load_pages  # noqa: E402
 
@@ -128,12 +139,73 @@ def heavy(html: str) -> str:
     return html.replace("</body>", _ICON * 20 + _SCRIPT + "</body>", 1)
 
 
+def _norm(text: str) -> str:
+    return " ".join(text.lower().split())
+
+
+def real_pages(args) -> None:
+    """The wcxb-dev table: P/R/F1 per type and half, snippet rates and speed of every backend."""
+    from train_extractor import TYPES, WCXB, half, load, scores
+
+    if not WCXB.is_dir():
+        print(f"\nReal pages: skipped, no {WCXB} on this machine (the wcxb-dev split is not copied into "
+              "the project).")
+        return
+    pages = load()[: args.wcxb_limit or None]
+    backends = {name: Extractor(name).extract for name in BACKENDS}
+    texts: dict[str, list[str]] = {name: [] for name in backends}
+    spent = dict.fromkeys(backends, 0.0)
+    for at in range(0, len(pages), 25):
+        chunk = pages[at:at + 25]
+        for name, extract in backends.items():
+            start = time.perf_counter()
+            texts[name].extend(extract(p["html"]) for p in chunk)
+            spent[name] += time.perf_counter() - start
+    rate = {name: len(pages) / spent[name] for name in backends}
+    print(f"\nReal pages: {len(pages)} of {WCXB} (mean per page; tune/held: the learned backend's "
+          f"training half and the held-out half)")
+    print(f"{'backend':14s} {'P':>6s} {'R':>6s} {'F1':>6s} {'tune':>6s} {'held':>6s} "
+          + " ".join(f"{t[:8]:>8s}" for t in TYPES) + f" {'with':>6s} {'without':>7s} {'pages/s':>8s} "
+          f"{'x traf.':>7s}")
+    for name in backends:
+        got = [scores(p["main_content"], t) for p, t in zip(pages, texts[name], strict=True)]
+
+        def mean(values) -> float:
+            values = list(values)
+            return sum(values) / len(values) if values else float("nan")
+
+        f1 = [g[2] for g in got]
+        by_page = list(zip(f1, pages, strict=True))
+        halves = [mean(f for f, p in by_page if half(p["id"]) == h) for h in ("tune", "held")]
+        types = [mean(f for f, p in by_page if p["type"] == t) for t in TYPES]
+        found = [[_norm(s) in _norm(t) for s in p[key]] for p, t in zip(pages, texts[name], strict=True)
+                 for key in ("with", "without")]
+        with_rate = mean(x for row in found[0::2] for x in row)
+        without_rate = mean(x for row in found[1::2] for x in row)
+        star = "*" if name == DEFAULT_BACKEND else ""
+        cells = [mean(g[0] for g in got), mean(g[1] for g in got), mean(f1), *halves]
+        print(f"{name + star:14s} " + " ".join(f"{v:6.3f}" for v in cells) + " "
+              + " ".join(f"{v:8.3f}" for v in types) + f" {with_rate:6.3f} {without_rate:7.3f} "
+              f"{rate[name]:8.1f} {rate[name] / rate['trafilatura']:7.2f}")
+    print("* the default backend; pages per type: "
+          + ", ".join(f"{t} {sum(p['type'] == t for p in pages)}" for t in TYPES))
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--pages", type=int, default=1000, help="pages per timed pass (the set replicated)")
     parser.add_argument("--passes", type=int, default=5)
     parser.add_argument("--heavy-pages", type=int, default=216, help="pages per timed pass, ~130 KB each")
+    parser.add_argument("--wcxb-limit", type=int, default=0, help="only the first N real pages (0: all)")
+    parser.add_argument("--no-authored", action="store_true", help="only the real pages")
     args = parser.parse_args()
+    if not args.no_authored:
+        authored(args)
+    real_pages(args)
+
+
+def authored(args) -> None:
+    """The authored pages' tables: P/R/F1 per backend and group, speed on small and grown pages."""
 
     pages = SAMPLE_PAGES + EXTRA_PAGES
     htmls = [p["html"] for p in pages] * max(1, round(args.pages / len(pages)))

@@ -1,16 +1,18 @@
 """Trains the learned extractor's block classifier on half of ../shared/data/wcxb-dev and reports both halves.
 
-    python bench/train_extractor.py [--out transforms/extract_model.json] [--trees 200] [--depth 6]
+    python bench/train_extractor.py [--out transforms/extract_model.json] [--trees 100] [--depth 6]
+                                    [--leaves 31] [--min-leaf 20]
 
 Split: a page is in the tuning half when the first byte of sha256(page id) is even, else held out;
 nothing of the held-out half is seen by the training, the threshold choice or the feature design.
 Labels: a block (transforms/extract_blocks.py) is main content when its words, in order, occur in the
 page's `main_content` (a short block must occur close after the previous matched one, so that "Home"
 or "Share" is not matched by chance), or when nearly all its words are in it.
-Model: scikit-learn's HistGradientBoostingClassifier on the block features, each block weighted by
-its share of its page's words (the benchmark scores pages, not blocks), exported as plain arrays to a
-JSON file that transforms/extract.py evaluates with numpy (no scikit-learn at run time). The keep
-threshold is chosen on the tuning half by mean page F1 through the Extractor itself.
+Model: two stages of scikit-learn's HistGradientBoostingClassifier (transforms/extract_learned.py
+says why two), each block weighted by its share of its page's words (the benchmark scores pages,
+not blocks), exported as plain arrays to a JSON file that transforms/extract_learned.py evaluates
+with numpy (no scikit-learn at run time). The keep threshold is the one of best mean page F1 on
+out-of-fold scores of the tuning half (3 folds), so it is not chosen on pages the trees have seen.
 """
 
 from __future__ import annotations
@@ -31,6 +33,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from transforms.extract_blocks import FEATURES, page_blocks  # noqa: E402
+from transforms.extract_learned import CONTEXT, context  # noqa: E402
 
 WCXB = ROOT.parent / "shared" / "data" / "wcxb-dev"
 WORD = re.compile(r"\w+")
@@ -98,23 +101,76 @@ def labels(blocks, reference: str) -> list[int]:
     return out
 
 
-def dataset(pages: list[dict]):
-    """Feature rows, labels, weights and page index of every block of the pages."""
-    xs, ys, ws, owner = [], [], [], []
-    for i, page in enumerate(pages):
+def parse(pages: list[dict]) -> list[dict]:
+    """Each page's blocks: feature rows, container ids, labels, weights (its share of the page's words)."""
+    out = []
+    for page in pages:
         parsed = page_blocks(page["html"])
         if not parsed.blocks:
             continue
-        y = labels(parsed.blocks, page["main_content"])
         words = np.array([len(WORD.findall(b.text)) + 1 for b in parsed.blocks], float)
-        xs.append(parsed.rows)
-        ys.append(y)
-        ws.append(words / words.sum())
-        owner.append(np.full(len(y), i))
-    return np.concatenate(xs), np.concatenate(ys), np.concatenate(ws), np.concatenate(owner)
+        out.append({"page": page, "rows": parsed.rows, "chains": parsed.chains,
+                    "texts": [b.text for b in parsed.blocks],
+                    "y": np.array(labels(parsed.blocks, page["main_content"])), "w": words / words.sum()})
+    return out
 
 
-def export(model, threshold: float) -> dict:
+def fit(parsed: list[dict], extra: list[np.ndarray] | None, args):
+    """One stage's trees on the pages' rows (and the first stage's context columns, for the second)."""
+    from sklearn.ensemble import HistGradientBoostingClassifier
+
+    rows = _rows(parsed, extra)
+    model = HistGradientBoostingClassifier(max_iter=args.trees, max_depth=args.depth,
+                                           max_leaf_nodes=args.leaves, min_samples_leaf=args.min_leaf,
+                                           learning_rate=0.1, l2_regularization=1.0, random_state=0)
+    weights = np.concatenate([d["w"] for d in parsed]) * len(parsed)
+    return model.fit(np.concatenate(rows), np.concatenate([d["y"] for d in parsed]), sample_weight=weights)
+
+
+def _rows(parsed: list[dict], extra: list[np.ndarray] | None) -> list[np.ndarray]:
+    if extra is None:
+        return [d["rows"] for d in parsed]
+    return [np.hstack([d["rows"], e]).astype(np.float32) for d, e in zip(parsed, extra, strict=True)]
+
+
+def predict(model, parsed: list[dict], extra: list[np.ndarray] | None = None) -> list[np.ndarray]:
+    rows = _rows(parsed, extra)
+    return [model.predict_proba(r)[:, 1] for r in rows]
+
+
+def two_stages(parsed: list[dict], args, folds: int = 3):
+    """Both stages, and out-of-fold second-stage scores of every page (for the threshold).
+
+    The second stage learns from first-stage scores of pages the first stage did not see, as it
+    will at run time; the threshold is chosen on scores of pages neither stage saw.
+    """
+    fold = [i % folds for i in range(len(parsed))]
+    first_oof: list = [None] * len(parsed)
+    for f in range(folds):
+        inside = [d for d, g in zip(parsed, fold, strict=True) if g != f]
+        model = fit(inside, None, args)
+        for i, d in enumerate(parsed):
+            if fold[i] == f:
+                first_oof[i] = predict(model, [d])[0]
+    ctx = [context(p, d["chains"]) for p, d in zip(first_oof, parsed, strict=True)]
+    second_oof: list = [None] * len(parsed)
+    for f in range(folds):
+        inside = [i for i in range(len(parsed)) if fold[i] != f]
+        model = fit([parsed[i] for i in inside], [ctx[i] for i in inside], args)
+        for i, d in enumerate(parsed):
+            if fold[i] == f:
+                second_oof[i] = predict(model, [d], [ctx[i]])[0]
+    return fit(parsed, None, args), fit(parsed, ctx, args), second_oof
+
+
+def page_f1(parsed: list[dict], scores_: list[np.ndarray], threshold: float) -> float:
+    kept = ["\n".join(t for t, p in zip(d["texts"], s, strict=True) if p >= threshold)
+            for d, s in zip(parsed, scores_, strict=True)]
+    pairs = zip(parsed, kept, strict=True)
+    return float(np.mean([scores(d["page"]["main_content"], k)[2] for d, k in pairs]))
+
+
+def export(model) -> dict:
     """The fitted trees as padded arrays: feature, threshold, left, right, value per node."""
     trees = [predictors[0].nodes for predictors in model._predictors]
     width = max(len(t) for t in trees)
@@ -132,9 +188,9 @@ def export(model, threshold: float) -> dict:
                 feature[t, j], cut[t, j] = node["feature_idx"], node["num_threshold"]
                 left[t, j], right[t, j] = node["left"], node["right"]
     depth = max(int(n["depth"]) for nodes in trees for n in nodes)
-    return {"features": FEATURES, "baseline": float(np.ravel(model._baseline_prediction)[0]),
-            "depth": depth, "threshold": threshold, "feature": feature.tolist(),
-            "cut": [[round(float(c), 6) for c in row] for row in cut], "left": left.tolist(),
+    return {"baseline": float(np.ravel(model._baseline_prediction)[0]), "depth": depth,
+            "feature": feature.tolist(),
+            "cut": cut.tolist(), "left": left.tolist(),
             "right": right.tolist(), "value": [[round(float(v), 6) for v in row] for row in value]}
 
 
@@ -149,15 +205,14 @@ def report(name: str, extract, pages: list[dict]) -> dict:
 
 
 def main() -> None:
-    from sklearn.ensemble import HistGradientBoostingClassifier
-
     from transforms.extract import Extractor
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", default=str(ROOT / "transforms" / "extract_model.json"))
-    parser.add_argument("--trees", type=int, default=200)
+    parser.add_argument("--trees", type=int, default=100)
     parser.add_argument("--depth", type=int, default=6)
     parser.add_argument("--leaves", type=int, default=31)
+    parser.add_argument("--min-leaf", type=int, default=20)
     args = parser.parse_args()
     if not WCXB.is_dir():
         sys.exit(f"no {WCXB}: the real pages are not on this machine, nothing to train on")
@@ -165,28 +220,24 @@ def main() -> None:
     tune = [p for p in pages if half(p["id"]) == "tune"]
     held = [p for p in pages if half(p["id"]) == "held"]
     print(f"{len(pages)} pages: {len(tune)} to tune on, {len(held)} held out")
-    x, y, w, _ = dataset(tune)
-    print(f"{len(y)} blocks, {y.mean():.3f} of them main content; {len(FEATURES)} features")
-    model = HistGradientBoostingClassifier(max_iter=args.trees, max_depth=args.depth,
-                                           max_leaf_nodes=args.leaves, learning_rate=0.1,
-                                           l2_regularization=1.0, random_state=0)
-    model.fit(x, y, sample_weight=w * len(tune))
+    parsed = parse(tune)
+    y = np.concatenate([d["y"] for d in parsed])
+    print(f"{len(y)} blocks, {y.mean():.3f} "
+          f"of them main content; {len(FEATURES)} features, {len(CONTEXT)} more in the second stage")
+    first, second, oof = two_stages(parsed, args)
+    f1, threshold = max((page_f1(parsed, oof, t), t) for t in np.arange(0.2, 0.71, 0.05))
+    print(f"threshold {threshold:.2f}: out-of-fold F1 on the tuning half {f1:.4f}")
     out = Path(args.out)
-    best = None
-    for threshold in (0.3, 0.35, 0.4, 0.45, 0.5, 0.55, 0.6):
-        out.write_text(json.dumps(export(model, threshold), separators=(",", ":")))
-        f1 = report("", Extractor("learned", model=str(out)).extract, tune)["f1"]
-        print(f"threshold {threshold:.2f}: tuning-half F1 {f1:.4f}")
-        if best is None or f1 > best[1]:
-            best = (threshold, f1)
-    out.write_text(json.dumps(export(model, best[0]), separators=(",", ":")))
-    print(f"kept threshold {best[0]}; model written to {out} ({out.stat().st_size // 1024} KB)")
-    header = f"{'half':6s} {'backend':12s} {'F1':>6s} " + " ".join(f"{t[:8]:>8s}" for t in TYPES)
-    print("\n" + header)
+    spec = {"features": FEATURES, "threshold": round(float(threshold), 2),
+            "stages": [export(first), export(second)]}
+    out.write_text(json.dumps(spec, separators=(",", ":")))
+    print(f"model written to {out} ({out.stat().st_size // 1024} KB)")
+    types = " ".join(f"{t[:8]:>8s}" for t in TYPES)
+    print(f"\n{'half':6s} {'backend':12s} {'F1':>6s} {types}  pages/s")
     for name, group in (("tune", tune), ("held", held)):
-        row = report("learned", Extractor("learned").extract, group)
+        row = report("learned", Extractor("learned", model=str(out)).extract, group)
         cells = " ".join(f"{row['types'][t]:8.3f}" for t in TYPES)
-        print(f"{name:6s} {'learned':12s} {row['f1']:6.3f} {cells}")
+        print(f"{name:6s} {'learned':12s} {row['f1']:6.3f} {cells} {row['rate']:8.1f}")
 
 
 if __name__ == "__main__":

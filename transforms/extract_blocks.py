@@ -14,6 +14,7 @@ from __future__ import annotations
 import json
 import math
 import re
+from collections import Counter
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -96,6 +97,7 @@ class Page:
     blocks: list[Block] = field(default_factory=list)
     rows: np.ndarray = field(default_factory=lambda: np.zeros((0, len(FEATURES)), np.float32))
     jsonld_bits: int = 0
+    chains: np.ndarray = field(default_factory=lambda: np.zeros((0, 4), np.int64))  # container ids, -1: none
 
 
 _class_cache: dict[str, int] = {}
@@ -176,7 +178,7 @@ def _blocks(root, max_nodes: int) -> tuple[list[Block], list[str]]:
                 parts.append(" | ")
         elif tag in BLOCK:
             flush(kind, depth, tbits, wbits, nbits, chain, pre)  # the text before it is its parent's
-            chain = (id(node), *chain[:3])
+            chain = (seen, *chain[:3])  # seen counts elements: an id unique within the page
             near = bits | nbits  # its own class words and those of the block it sits in
             kind = _KIND.get(tag, 11)
             pre = pre or tag == "pre"
@@ -236,11 +238,11 @@ def _shift(column: np.ndarray, by: int, fill: float) -> np.ndarray:
     return out
 
 
-def _features(blocks: list[Block], jsonld_bits: int) -> np.ndarray:
-    """A row of numbers per block (names in FEATURES)."""
+def _features(blocks: list[Block], jsonld_bits: int, title: str) -> tuple[np.ndarray, np.ndarray]:
+    """A row of numbers per block (names in FEATURES), and the blocks' container ids."""
     n = len(blocks)
     if not n:
-        return np.zeros((0, len(FEATURES)), np.float32)
+        return np.zeros((0, len(FEATURES)), np.float32), np.zeros((0, 4), np.int64)
     basic = np.empty((n, 8), np.float64)
     for i, b in enumerate(blocks):
         text = b.text
@@ -288,7 +290,13 @@ def _features(blocks: list[Block], jsonld_bits: int) -> np.ndarray:
     cols.append(np.stack([np.arange(n) / n, before / total, np.full(n, math.log1p(total)),
                           np.full(n, page_links), np.full(n, n_log)], 1))
     cols.append(np.repeat(_bits([jsonld_bits], len(_JSONLD_TYPES)), n, 0))
-    return np.concatenate(cols, 1).astype(np.float32)
+    # repeated text (menus printed twice, "Reply" under every post) and the page's own title
+    times = Counter(b.text for b in blocks)
+    title_words = set(title.lower().split())
+    in_title = [len(title_words.intersection(b.text.lower().split())) / (b.text.count(" ") + 1)
+                if title_words and len(b.text) < 300 else 0.0 for b in blocks]
+    cols.append(np.stack([np.log([times[b.text] for b in blocks]), in_title], 1))
+    return np.concatenate(cols, 1).astype(np.float32), chains
 
 
 FEATURES.extend([f"kind={k}" for k in KINDS])
@@ -307,6 +315,7 @@ for _level in range(4):
     FEATURES.extend(f"up{_level}_{x}" for x in ("log_chars", "link_density", "log_blocks", "share"))
 FEATURES.extend(["position", "text_before", "page_log_chars", "page_link_density", "page_log_blocks"])
 FEATURES.extend(f"jsonld_{t}" for t in _JSONLD_TYPES)
+FEATURES.extend(["log_repeats", "title_words"])
 
 
 def page_blocks(html: str, max_nodes: int = 100_000) -> Page:
@@ -319,4 +328,6 @@ def page_blocks(html: str, max_nodes: int = 100_000) -> Page:
     if tree.head is not None:  # JSON-LD often sits in <head>, which has no blocks
         scripts += [s.text() for s in tree.head.css('script[type="application/ld+json"]')]
     bits = _jsonld(scripts)
-    return Page(blocks, _features(blocks, bits), bits)
+    title = tree.css_first("title")
+    rows, chains = _features(blocks, bits, title.text() if title is not None else "")
+    return Page(blocks, rows, bits, chains)

@@ -2,9 +2,12 @@
 
     learned_text(html, model_path, threshold=None, max_nodes=100_000) -> str
 
-The model (extract_model.json, written by bench/train_extractor.py) is gradient-boosted trees as
-padded arrays; they are walked for all blocks and all trees at once with numpy, so scoring a page
-costs a few array operations per tree level, and no scikit-learn is needed at run time.
+The model (extract_model.json, written by bench/train_extractor.py) is two stages of gradient-boosted
+trees as padded arrays. The first scores each block from its own features; the second sees those
+scores around it too (its neighbours', its containers' mean, the page's), which is how a reader
+decides: a short line among kept paragraphs is content, the same line in a column of links is not.
+The trees are walked for all blocks and all trees at once with numpy, so scoring a page costs a few
+array operations per tree level, and no scikit-learn is needed at run time.
 """
 
 from __future__ import annotations
@@ -23,21 +26,44 @@ _ROW = KINDS.index("row")
 _LI = KINDS.index("li")
 
 
-class BlockModel:
-    """Gradient-boosted trees over block features: probability that each block is main content."""
+CONTEXT = ["p", "p_prev", "p_prev2", "p_prev3", "p_next", "p_next2", "p_next3", "p_up1", "p_up2", "p_up3",
+           "p_page_mean", "p_page_max"]
+
+
+def context(p: np.ndarray, chains: np.ndarray) -> np.ndarray:
+    """The second stage's extra columns (CONTEXT): first-stage scores around each block."""
+    n = len(p)
+    cols = [p]
+    for by in (1, 2, 3, -1, -2, -3):
+        shifted = np.zeros(n)
+        if by > 0:
+            shifted[by:] = p[:-by]
+        else:
+            shifted[:by] = p[-by:]
+        cols.append(shifted)
+    for level in (1, 2, 3):
+        c = chains[:, level]
+        has = c >= 0
+        at = np.where(has, c, 0)
+        size = int(at.max()) + 1
+        sums, count = np.bincount(at[has], p[has], size), np.bincount(at[has], None, size)
+        cols.append(np.where(has, sums[at] / np.maximum(count[at], 1), p.mean()))
+    cols.append(np.full(n, p.mean()))
+    cols.append(np.full(n, p.max()))
+    return np.stack(cols, 1)
+
+
+class Trees:
+    """Gradient-boosted trees over feature rows: the probability that each row is main content."""
 
     def __init__(self, spec: dict):
-        if spec["features"] != FEATURES:  # a model trained on other features would score nonsense
-            raise TransformError("extract: the learned model was trained on other block features; retrain it "
-                                 "with bench/train_extractor.py")
         self.feature = np.asarray(spec["feature"], np.intp)
-        self.cut = np.asarray(spec["cut"], np.float32)
+        self.cut = np.asarray(spec["cut"], np.float64)  # cuts lie between float32 values: keep them exact
         self.left = np.asarray(spec["left"], np.intp)
         self.right = np.asarray(spec["right"], np.intp)
         self.value = np.asarray(spec["value"], np.float64)
         self.baseline = spec["baseline"]
         self.depth = spec["depth"]
-        self.threshold = spec["threshold"]
         self.trees = np.arange(len(self.feature))
 
     def proba(self, rows: np.ndarray) -> np.ndarray:
@@ -55,6 +81,23 @@ class BlockModel:
         return 1.0 / (1.0 + np.exp(-raw))
 
 
+class BlockModel:
+    """The two stages: P(main content) of each block of a page."""
+
+    def __init__(self, spec: dict):
+        if spec["features"] != FEATURES:  # a model trained on other features would score nonsense
+            raise TransformError("extract: the learned model was trained on other block features; retrain it "
+                                 "with bench/train_extractor.py")
+        self.stages = [Trees(stage) for stage in spec["stages"]]
+        self.threshold = spec["threshold"]
+
+    def proba(self, rows: np.ndarray, chains: np.ndarray) -> np.ndarray:
+        p = self.stages[0].proba(rows)
+        for stage in self.stages[1:]:
+            p = stage.proba(np.hstack([rows, context(p, chains)]).astype(np.float32))
+        return p
+
+
 @lru_cache(maxsize=4)
 def load_model(path: str) -> BlockModel:
     try:
@@ -69,5 +112,5 @@ def learned_text(html: str, model_path: str, threshold: float | None = None, max
     if not page.blocks:
         return ""
     model = load_model(model_path)
-    keep = model.proba(page.rows) >= (model.threshold if threshold is None else threshold)
+    keep = model.proba(page.rows, page.chains) >= (model.threshold if threshold is None else threshold)
     return "\n".join(b.text for b, k in zip(page.blocks, keep, strict=True) if k)

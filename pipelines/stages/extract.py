@@ -20,11 +20,20 @@ class ExtractStage(Stage):
     deduplicate: bool = True  # trafilatura's (the hybrid's fallback too)
     timeout: float = Field(1.0, gt=0)  # per document
 
-    modules = ("pipelines.engines.datatrove.extract", "transforms.extract")
-    libraries = ("datatrove", "trafilatura", "resiliparse")
+    modules = ("pipelines.engines.datatrove.extract", "transforms.extract", "transforms.extract_blocks",
+               "transforms.extract_learned")
+    libraries = ("datatrove", "trafilatura", "resiliparse", "selectolax")
     # datatrove's extractors count an empty result as plain "dropped".
     drop_aliases = {"dropped": "empty_text", "timeout": "timeout", "broken_process": "extractor_crashed",
                     "clean_error": "extractor_error"}
+
+    def files(self) -> list[str]:
+        # the learned backend's trees decide what it keeps: a retrained model is new output
+        if self.backend == "learned":
+            from transforms.extract_learned import MODEL
+
+            return [str(MODEL)]
+        return []
 
     def check(self) -> None:
         # datatrove's sandbox would report an extractor that cannot import as a timeout per document.
