@@ -25,6 +25,7 @@ from pipelines.fingerprint import FileHashes, sha256_file
 from pipelines.funnel import EMPTY_FUNNEL, records_read, stage_funnel
 from pipelines.inputs import InputFile, expand
 from pipelines.recipe import Recipe, load_recipe, sha256_json
+from pipelines.stage_cache import RemoteStageCache
 from pipelines.stages import STAGES, Stage, StageRun
 from pipelines.stages.decontaminate import DecontamStage
 from pipelines.stages.read import InputSpec, ReadStage
@@ -60,6 +61,8 @@ class BuildPlan:
     up_to_date: bool
     parent: str | None
     cache_dir: Path = field(default_factory=lambda: settings.state_dir() / "stages")
+    # The stage cache on object storage, which cache_dir is then the driver's working copy of.
+    cache_url: str | None = field(default_factory=settings.stage_cache_url)
     # Shown by the process that started the build; travels with the plan, not through a global.
     progress: ProgressFn | None = field(default=None, repr=False, compare=False)
     missing_inputs: list[str] = field(default_factory=list)  # listed, not found, skipped (input.missing)
@@ -103,6 +106,10 @@ class BuildPlan:
         (the read stage) when the next stage streams on from it in the same pass."""
         last = i + 1 == len(self.stages)
         return self.stages[i].spec.cache_output or last or not self.fuses(i + 1)
+
+    @property
+    def remote_cache(self) -> RemoteStageCache | None:
+        return RemoteStageCache(self.cache_url) if self.cache_url else None
 
     def libraries(self) -> list[str]:
         """Every library the build's stages run on: what each worker must have alike."""
@@ -248,11 +255,14 @@ def run_group(plan: BuildPlan, group: list[int]) -> list[dict]:
     """Run a group of stages (consecutive streaming stages, or one barrier), reusing each cached one;
     returns their funnels."""
     results: dict[int, dict] = {}
+    remote = plan.remote_cache
     with contextlib.ExitStack() as locks:
         for i in group:  # in stage order, so concurrent builds sharing stages cannot deadlock
             locks.enter_context(_file_lock(plan.cache_dir / f"{plan.stages[i].fingerprint}.lock"))
         for i in group:
             final = plan.cache_dir / plan.stages[i].fingerprint
+            if remote and not (final / "funnel.json").is_file():  # made by another machine's build
+                remote.pull(plan.stages[i].fingerprint, final)
             # A stage that kept no output is done, unless a stage after it now needs that output.
             if (final / "funnel.json").is_file() and (plan.stages[i].spec.cache_output or (
                     final / "data").is_dir() or not plan.keeps_output(i)):
@@ -274,6 +284,7 @@ def _run_fresh(plan: BuildPlan, run: list[int]) -> dict[int, dict]:
     # A killed run leaves .partial folders with datatrove's completion markers: finished tasks are not
     # run again, unless the work was split into another number of tasks or into other stage groups.
     marker = f"{plan.recipe.executor.tasks} {run[0]}-{run[-1]}"
+    remote = plan.remote_cache
     works = {}
     for i in run:
         work = plan.cache_dir / f"{plan.stages[i].fingerprint}.partial"
@@ -282,6 +293,8 @@ def _run_fresh(plan: BuildPlan, run: list[int]) -> dict[int, dict]:
         work.mkdir(parents=True, exist_ok=True)
         (work / "tasks").write_text(marker)
         works[i] = work
+        if remote and _remote_work(plan, i):
+            remote.start(plan.stages[i].fingerprint, marker)
     first = run[0]
     previous = _data(plan, first - 1) if first else None
     spec = plan.stages[first].spec
@@ -309,23 +322,41 @@ def _run_fresh(plan: BuildPlan, run: list[int]) -> dict[int, dict]:
         if final.is_dir():  # done before without its output, which a later stage now reads
             shutil.rmtree(final)
         os.rename(works[i], final)
+        if remote:  # committed for every machine, its funnel last; the tasks' remote work goes
+            remote.push(final, stage.fingerprint)
+            remote.remove_partial(stage.fingerprint)
         results[i] |= {"cached": False}
     return results
+
+
+def _remote_work(plan: BuildPlan, i: int) -> bool:
+    """Whether stage i's tasks write their output and completion markers straight to the remote stage
+    cache: a streaming stage with no side files of its own (those are read back from the local work
+    folder by its finish(), so such a stage needs a disk its workers share with the driver)."""
+    spec = plan.stages[i].spec
+    return plan.cache_url is not None and plan.fuses(i) and type(spec).finish is Stage.finish
 
 
 def _run_fused(plan: BuildPlan, run: list[int], works: dict[int, Path]) -> dict[int, dict]:
     """Consecutive streaming stages as one datatrove pipeline, a cache writer teed after each stage: each
     stage keeps its own cache, funnel and drop reasons, and a later change reruns from there."""
-    steps, records_in = _source(plan, run[0], works[run[0]])
+    remote = plan.remote_cache
+    # Where each stage's tasks write: the local work folder, or its remote twin (pulled back after).
+    where = {i: remote.partial(plan.stages[i].fingerprint) if _remote_work(plan, i) else works[i]
+             for i in run}
+    steps, records_in = _source(plan, run[0], where[run[0]])
     spans = []
     for i in run:
         spec = plan.stages[i].spec
-        own = [tally_drops(step) for step in spec.steps(works[i])]
+        own = [tally_drops(step) for step in spec.steps(where[i])]
         spans.append((i, len(steps), len(steps) + len(own)))
         keep = plan.keeps_output(i)
-        steps += [*own, cache_writer(works[i] / "data") if keep else Tally(spec.counts_words)]
+        steps += [*own, cache_writer(storage.join(where[i], "data")) if keep else Tally(spec.counts_words)]
     # Its logs, stats and completion markers live with the last stage of the group.
-    stats = _runner(plan, run)(steps, works[run[-1]])
+    stats = _runner(plan, run)(steps, where[run[-1]])
+    for i in run:
+        if where[i] != works[i]:
+            remote.pull_partial(plan.stages[i].fingerprint, works[i])
     results = {}
     if records_in == -1:  # read from the previous stage's cache: what its reader read
         records_in = records_read(stats[0])
@@ -339,7 +370,7 @@ def _run_fused(plan: BuildPlan, run: list[int], works: dict[int, Path]) -> dict[
     return results
 
 
-def _source(plan: BuildPlan, first: int, work: Path) -> tuple[list, int | None]:
+def _source(plan: BuildPlan, first: int, work: Path | str) -> tuple[list, int | None]:
     """The steps that feed stage `first`, and the records they give it (-1: count them as read; None: it
     reads the inputs itself): the previous stage's cache or, where that stage kept none (the read
     stage), its steps run again, from the last stage that kept its output."""
@@ -350,10 +381,18 @@ def _source(plan: BuildPlan, first: int, work: Path) -> tuple[list, int | None]:
     while k >= 0 and not plan.stages[k].spec.cache_output and not _data(plan, k).is_dir():
         again.insert(0, k)
         k -= 1
-    steps = [cache_reader(_data(plan, k))] if k >= 0 else []
+    # A remote twin's tasks read the previous stage from the remote cache (committed before this ran).
+    source = None
+    if isinstance(work, str) and k >= 0:
+        remote, fingerprint = plan.remote_cache, plan.stages[k].fingerprint
+        remote.push(plan.cache_dir / fingerprint, fingerprint)  # a no-op unless cached here only
+        source = remote.data(fingerprint)
+    steps = [cache_reader(source or _data(plan, k))] if k >= 0 else []
     for j in again:
-        (work / f"source-{j}").mkdir(exist_ok=True)
-        steps += plan.stages[j].spec.steps(work / f"source-{j}")
+        sub = storage.join(work, f"source-{j}")
+        if isinstance(sub, Path):
+            sub.mkdir(exist_ok=True)
+        steps += plan.stages[j].spec.steps(sub)
     return steps, _funnel(plan, first - 1)["out"] if again else -1
 
 

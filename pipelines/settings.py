@@ -9,8 +9,21 @@ PREFECT_STARTUP_TIMEOUT_S = "180"
 
 
 def state_dir() -> Path:
-    """The project's state folder: stage cache, input hashes, Prefect's home."""
-    return Path(os.environ.get("PIPELINES_HOME", ".pipelines")).absolute()
+    """The project's state folder: stage cache, input hashes, Prefect's home. A PIPELINES_HOME on object
+    storage keeps the stage cache there (stage_cache_url); what must be local stays in ./.pipelines."""
+    from pipelines.storage import is_url
+
+    home = os.environ.get("PIPELINES_HOME", ".pipelines")
+    return Path(".pipelines" if is_url(home) else home).absolute()
+
+
+def stage_cache_url() -> str | None:
+    """The stage cache and completion markers on object storage: <PIPELINES_HOME>/stages when that is a
+    URL (s3://bucket/home), so that a cluster's machines share them with no shared disk."""
+    from pipelines.storage import is_url
+
+    home = os.environ.get("PIPELINES_HOME", "")
+    return f"{home.rstrip('/')}/stages" if is_url(home) else None
 
 
 def default_out_dir() -> Path | str:

@@ -53,6 +53,15 @@ def join(base: str | Path, *parts: str) -> str | Path:
     return "/".join([str(base).rstrip("/"), *(p.strip("/") for p in parts)])
 
 
+def write_bytes(where: str | Path, data: bytes) -> None:
+    """Write a small file, locally or on object storage (retried while the endpoint does not answer)."""
+    if isinstance(where, Path):
+        where.write_bytes(data)
+        return
+    fs, path = filesystem(where)
+    retrying(lambda: fs.pipe_file(path, data), where, fs)
+
+
 def check_options(options: dict[str, Any], where: str) -> None:
     """A recipe's storage options name no secret: credentials stay in the environment or a profile."""
     for key, value in options.items():

@@ -7,6 +7,7 @@ from typing import Annotated, Any, ClassVar, Literal
 
 from pydantic import Field, model_validator
 
+from pipelines import storage
 from pipelines.engines.datatrove.reader import WarcRecordReader
 from pipelines.engines.datatrove.records import JsonlRecordReader, ParquetRecordReader
 from pipelines.stages.base import Spec, Stage
@@ -84,15 +85,17 @@ class ReadStage(Stage):
     def counts_words(self) -> bool:
         return self.input.format != "warc"
 
-    def steps(self, work: Path) -> list:
+    def steps(self, work: Path | str) -> list:
         root, relative = read_root(self.inputs)
-        (work / "inputs.txt").write_text("\n".join(relative) + "\n")
+        # The list of files goes where the tasks look: a local folder, or the remote stage cache's.
+        listing = storage.join(work, "inputs.txt")
+        storage.write_bytes(listing, ("\n".join(relative) + "\n").encode())
         order = {rel: i for i, rel in enumerate(relative)}
         spec = self.input
         # datatrove opens (folder, options) on any fsspec filesystem and streams each file from it.
         root = (root, spec.storage_options) if spec.storage_options else root
         if spec.records:
             cls = JsonlRecordReader if spec.format == "jsonl" else ParquetRecordReader
-            return [cls(root, str(work / "inputs.txt"), spec.text_fields, spec.id_field,
+            return [cls(root, str(listing), spec.text_fields, spec.id_field,
                         spec.max_record_bytes, order)]
-        return [WarcRecordReader(root, str(work / "inputs.txt"), spec.max_record_bytes, order)]
+        return [WarcRecordReader(root, str(listing), spec.max_record_bytes, order)]

@@ -54,11 +54,14 @@ def _preload_forkserver() -> None:
     )
 
 
-def _watch_completions(logging_dir: Path, tasks: int, report, done: threading.Event) -> None:
-    folder = logging_dir / "completions"
+def _watch_completions(logging_dir: Path | str, tasks: int, report, done: threading.Event) -> None:
+    folder = _folder(logging_dir, "completions")
 
     def finished() -> int:
-        return len(list(folder.glob("*"))) if folder.is_dir() else 0
+        try:
+            return len(folder.list_files())
+        except OSError:  # a remote folder that did not answer this once: asked again next time
+            return 0
 
     report(finished(), tasks)
     while not done.wait(0.5):
@@ -66,11 +69,22 @@ def _watch_completions(logging_dir: Path, tasks: int, report, done: threading.Ev
     report(finished(), tasks)
 
 
-def read_stats(logging_dir: Path, n_steps: int) -> list[dict[str, float]]:
+def _folder(logging_dir: Path | str, name: str):
+    """A folder of datatrove's logging dir, local or on object storage (the completion markers of a
+    stage whose tasks ran with no shared disk)."""
+    from datatrove.io import get_datafolder
+
+    return get_datafolder(f"{str(logging_dir).rstrip('/')}/{name}")
+
+
+def read_stats(logging_dir: Path | str, n_steps: int) -> list[dict[str, float]]:
     """Sum the per-task stats files (tasks finished in earlier, interrupted runs included)."""
     totals: list[dict[str, float]] = [{} for _ in range(n_steps)]
-    for path in sorted((logging_dir / "stats").glob("*.json")):
-        for step, stats in zip(totals, json.loads(path.read_text()), strict=True):
+    folder = _folder(logging_dir, "stats")
+    for name in sorted(folder.list_files(glob_pattern="*.json")) if folder.isdir("") else []:
+        with folder.open(name, "rt") as handle:
+            per_step = json.load(handle)
+        for step, stats in zip(totals, per_step, strict=True):
             for key, value in stats["stats"].items():
                 total = value["total"] if isinstance(value, dict) else value
                 step[key] = step.get(key, 0) + total

@@ -1,0 +1,132 @@
+"""The stage cache on object storage (PIPELINES_HOME=s3://...): stages committed by their funnel, written
+last; another machine's build reuses them; and a build on the Ray executor with inputs, cache and store all
+on the S3 server writes the Parquet bytes of the local build."""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+from pathlib import Path
+
+import pytest
+import s3fs
+from conftest import run_cli
+from pages import DATA
+
+from pipelines.store import DatasetStore
+
+RECIPE = """\
+name: s3-demo
+input:
+  format: warc
+  paths: [{inputs}/*.warc.gz]
+executor: {{kind: {kind}, tasks: 2, workers: 2{ray}}}
+stages:
+  - {{type: extract, backend: trafilatura, timeout: 5}}
+  - {{type: langid, languages: [en]}}
+"""
+PARQUET = "data/train-00000-of-00001.parquet"
+
+
+def recipe(folder: Path, inputs: str, kind: str = "local", address: str | None = None) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    ray = f", ray: {{address: '{address}'}}" if address else ""
+    path = folder / "s3-demo.yaml"
+    path.write_text(RECIPE.format(inputs=inputs, kind=kind, ray=ray))
+    return path
+
+
+@pytest.fixture
+def on_s3(s3, request) -> dict:
+    """The demo crawl uploaded, a cache and a store bucket, and the URLs of each, this test's own."""
+    name = request.node.name.replace("_", "-")[:40]
+    s3.upload(DATA / "web-demo", "crawls", name)
+    s3.bucket("cache")
+    s3.bucket("store")
+    return {"inputs": f"s3://crawls/{name}", "home": f"s3://cache/{name}", "out": f"s3://store/{name}"}
+
+
+def local_build(tmp_path: Path) -> bytes:
+    """The same recipe built on the local executor with everything on local disk."""
+    where = tmp_path / "local"
+    result = run_cli("build", str(recipe(where, str(DATA / "web-demo"))), "--out", str(where / "out"),
+                     env={"PIPELINES_HOME": str(where / "state")}, cwd=where)
+    assert result.returncode == 0, result.stderr
+    return (Path(result.stdout.strip().splitlines()[-1]) / PARQUET).read_bytes()
+
+
+def remote_parquet(s3, url: str) -> bytes:
+    return s3fs.S3FileSystem(endpoint_url=s3.url).cat_file(f"{url.removeprefix('s3://')}/{PARQUET}")
+
+
+def committed_stages(s3, home: str) -> dict[str, list[str]]:
+    """Each stage folder of the remote cache and its files' names."""
+    fs = s3fs.S3FileSystem(endpoint_url=s3.url)
+    root = f"{home.removeprefix('s3://')}/stages"
+    stages: dict[str, list[str]] = {}
+    for key in fs.find(root):
+        stage, _, rest = key[len(root) + 1:].partition("/")
+        stages.setdefault(stage, []).append(rest)
+    return stages
+
+
+def test_the_stage_cache_on_s3_is_shared_by_the_builds_of_two_machines(s3, on_s3, tmp_path):
+    local = local_build(tmp_path)
+    env = {"PIPELINES_HOME": on_s3["home"], **s3.env}
+    path = recipe(tmp_path / "a", on_s3["inputs"])
+    first = run_cli("build", str(path), "--out", on_s3["out"], env=env, cwd=tmp_path / "a")
+    assert first.returncode == 0, first.stderr
+    assert first.stdout.strip().splitlines()[-1] == f"{on_s3['out']}/s3-demo/v1"
+    assert remote_parquet(s3, f"{on_s3['out']}/s3-demo/v1") == local
+    # Each stage committed by its funnel; the tasks' own remote work folders are gone.
+    stages = committed_stages(s3, on_s3["home"])
+    assert len(stages) == 3 and not any(name.endswith(".partial") for name in stages)
+    assert all("funnel.json" in files for files in stages.values())
+    assert sum(any(f.startswith("data/") for f in files) for files in stages.values()) == 2  # not read's
+    # The fused run's completion markers (2 tasks) live with its last stage.
+    assert sorted(f for files in stages.values() for f in files if f.startswith("completions/")) == [
+        "completions/00000", "completions/00001"]
+    # Another machine (its own local state, a new store) reuses every stage from the remote cache.
+    path = recipe(tmp_path / "b", on_s3["inputs"])
+    second = run_cli("build", str(path), "--out", f"{on_s3['out']}-b", env=env, cwd=tmp_path / "b")
+    assert second.returncode == 0, second.stderr
+    manifest = DatasetStore(f"{on_s3['out']}-b", "s3-demo").manifest("v1")
+    assert all(stage["cached"] for stage in manifest["stages"]), manifest["stages"]
+    assert remote_parquet(s3, f"{on_s3['out']}-b/s3-demo/v1") == local
+    # No credentials in any output: the stages' logs and stats on S3, the versions, local state, stdout.
+    fs = s3fs.S3FileSystem(endpoint_url=s3.url)
+    outputs = [text for run in (first, second) for text in (run.stdout, run.stderr)]
+    for root in (on_s3["home"], on_s3["out"], f"{on_s3['out']}-b"):
+        outputs += [fs.cat_file(k).decode("utf-8", "replace") for k in fs.find(root.removeprefix("s3://"))]
+    for machine in ("a", "b"):
+        outputs += [p.read_bytes().decode("utf-8", "replace") for p in (tmp_path / machine).rglob("*")
+                    if p.is_file()]
+    assert len(outputs) > 20 and any("task_00000" in k for k in fs.find(on_s3["home"].removeprefix("s3://")))
+    for text in outputs:
+        assert s3.secret not in text and s3.key_id not in text
+
+
+@pytest.mark.slow
+def test_a_ray_build_with_inputs_cache_and_store_on_s3_writes_the_local_bytes(s3, on_s3, tmp_path):
+    from test_ray import Cluster
+
+    local = local_build(tmp_path)
+    # The nodes have the S3 endpoint and credentials in their environment, as a cluster's machines have
+    # their own; no folder of the driver's is named to them but the checkout their code comes from.
+    base = Path(tempfile.mkdtemp(prefix="ray-", dir="/tmp"))
+    cluster = Cluster(base)
+    try:
+        path = recipe(tmp_path / "ray", on_s3["inputs"], "ray", cluster.address)
+        built = run_cli("build", str(path), "--out", on_s3["out"],
+                        env={"PIPELINES_HOME": on_s3["home"], **s3.env}, cwd=tmp_path / "ray")
+        assert built.returncode == 0, built.stderr
+    finally:
+        cluster.stop()
+        shutil.rmtree(base, ignore_errors=True)
+    assert remote_parquet(s3, f"{on_s3['out']}/s3-demo/v1") == local
+    stages = committed_stages(s3, on_s3["home"])
+    # The Ray tasks wrote their output and completion markers to the S3 server: 2 tasks of one fused run.
+    kept = [files for files in stages.values() if any(f.startswith("data/") for f in files)]
+    assert len(kept) == 2
+    assert sorted(f for files in stages.values() for f in files if f.startswith("completions/")) == [
+        "completions/00000", "completions/00001"]
