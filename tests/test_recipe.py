@@ -67,7 +67,7 @@ def test_set_overrides_any_field(tmp_path, monkeypatch):
     (GOOD.replace("type: langid", "type: translate"), [],
      "stages.1.type: unknown stage type; expected one of 'c4_quality', 'decontaminate', 'dedup_exact', "
      "'dedup_minhash', 'extract', 'fineweb_quality', 'gopher_quality', 'gopher_repetition', 'langid', "
-     "'quality', 'synthesize', 'url_filter' (got 'translate')"),
+     "'quality', 'quality_distill', 'synthesize', 'url_filter' (got 'translate')"),
     (GOOD.replace("languages: [en]", "languages: en"), [],
      "stages.1.languages: Input should be a valid list (got 'en')"),
     (GOOD + "colour: blue\n", [], "colour: Extra inputs are not permitted (got 'blue')"),

@@ -27,7 +27,7 @@ PASSAGE = (
 
 def test_every_task_has_a_valid_schema_and_a_template_that_renders():
     assert set(BUILTIN) == {"self_instruct", "doc_qa", "critique", "preference", "judge_pairwise",
-                            "critique_reference", "checklist", "checklist_judge"}
+                            "critique_reference", "checklist", "checklist_judge", "edu_rating"}
     record = {
         "text": PASSAGE,
         "prompt": "Why light the lamp?",

@@ -1,0 +1,180 @@
+"""The edu-distill recipe: a model rates a sample of the curated pages 0-5 (FineWeb-Edu's prompt), a fastText
+classifier learns the ratings and keeps the pages it scores educational; on the tiny model for the mechanics
+(its ratings are random: the counts, the files and the card, not the quality of the labels)."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from pathlib import Path
+
+import pyarrow.parquet as pq
+import pytest
+from datatrove.data import Document
+from test_build import build
+
+from pipelines.build import plan_build
+from pipelines.engines.datatrove.cache import iter_cached
+from pipelines.engines.datatrove.distill import SampleByKey, read_sample
+from pipelines.errors import USER_ERRORS, RecipeError
+from pipelines.recipe import builtin_recipes
+from transforms.distill import distribution, ratings_by_document, sample_key, smallest
+from transforms.quality import FastTextQualityScorer
+from transforms.synth.tasks import load_task
+
+RECIPE = str(builtin_recipes()["edu-distill"])
+DISTILL = "stages.quality_distill"
+
+
+def tiny(model: Path) -> list[str]:
+    """The recipe on the tiny model: a page cut short enough for its context. Its output hardly depends on
+    the prompt; only after a long random rationale do its ratings differ from page to page (measured: 1s, a
+    few 4s and a 2 at temperature 0.7), so both labels occur."""
+    return [f"{DISTILL}.rater.model={model}", f"{DISTILL}.rater.options.max_chars=1200",
+            f"{DISTILL}.rater.sampling={{n: 1, seed: 0, temperature: 0.7, max_tokens: 400}}"]
+
+
+def sha256(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def test_the_sample_is_the_same_however_the_documents_are_split(tmp_path):
+    ids = [f"doc-{i}" for i in range(50)]
+    wanted = [i for _, i, _ in smallest(((sample_key(i, 0), i, {}) for i in ids), 12)]
+    assert len(wanted) == 12 and wanted != [i for _, i, _ in
+                                            smallest(((sample_key(i, 1), i, {}) for i in ids), 12)]
+    for ranks in (1, 3):
+        out = tmp_path / f"ranks-{ranks}"
+        for rank in range(ranks):
+            docs = (Document(text=f"text of {i}", id=i) for i in ids[rank::ranks])
+            list(SampleByKey(12, 0, str(out)).run(docs, rank, ranks))
+        sample = read_sample(out, 12)
+        assert [d["id"] for d in sample] == wanted
+        assert sample[0] == {"id": wanted[0], "text": f"text of {wanted[0]}"}
+
+
+def test_ratings_are_averaged_per_document_and_counted_on_the_whole_scale():
+    rows = [{"source_id": "a", "score": 2}, {"source_id": "a", "score": 5}, {"source_id": "b", "score": 0}]
+    assert [(i, m) for i, _, m in ratings_by_document(rows)] == [("a", 3.5), ("b", 0.0)]
+    assert distribution([3.5, 0.0, 5, 4.4]) == {"0": 1, "1": 0, "2": 0, "3": 0, "4": 2, "5": 1}
+
+
+def test_the_rating_task_is_fineweb_edu_s_additive_prompt():
+    task = load_task("edu_rating")
+    content = task.messages({"text": "Photosynthesis turns light into sugar. " * 200})[0]["content"]
+    words = " ".join(content.split())
+    assert "additive 5-point scoring system" in words and "Bestow a fifth point" in words
+    assert content.count("Photosynthesis") == 3000 // len("Photosynthesis turns light into sugar. ") + 1
+    score = task.schema["properties"]["score"]
+    assert (score["type"], score["minimum"], score["maximum"]) == ("integer", 0, 5)
+    assert task.parse({"text": "x"}, '{"rationale": "r", "score": 6}').reason == "schema_mismatch"
+
+
+@pytest.mark.parametrize(("edit", "message"), [
+    ([f"{DISTILL}.rater.input=qa"], "rater.input: the rater rates this stage's sample of the documents"),
+    ([f"{DISTILL}.rater.sampling.temperature=-1"], "rater.sampling.temperature"),
+    ([f"{DISTILL}.rater.task=critique"], "critique has no option 'max_chars'"),
+    ([f"{DISTILL}.rater.task=critique", f"{DISTILL}.rater.options={{}}"], "critique reads prompt, response"),
+    ([f"{DISTILL}.holdout=0"], "holdout"),
+])
+def test_bad_distillation_recipes_fail_before_any_work(tmp_path, monkeypatch, edit, message):
+    monkeypatch.setenv("PIPELINES_HOME", str(tmp_path / "state"))
+    with pytest.raises(RecipeError) as info:
+        plan_build(RECIPE, edit, tmp_path / "out")
+    assert message in str(info.value) and "\n" not in str(info.value)
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory, tiny_model, backend_spec):
+    base = tmp_path_factory.mktemp("distill")
+    result, _ = build(base / "state", base / "out", *tiny(tiny_model), recipe=RECIPE)
+    path = Path(result["path"])
+    return {"base": base, "path": path, "manifest": json.loads((path / "manifest.json").read_text())}
+
+
+@pytest.mark.slow
+def test_the_sample_is_rated_and_the_classifier_learns_the_labels(built):
+    path, manifest = built["path"], built["manifest"]
+    stages = {s["name"]: s for s in manifest["stages"]}
+    assert list(stages) == ["read", "extract", "langid", "gopher_repetition", "gopher_quality", "dedup_exact",
+                            "quality_distill"]
+    stage = stages["quality_distill"]
+    d, rating = stage["distill"], stage["distill"]["rating"]
+    # The sample asks for more than the crawl has: every curated page is rated, once (n=1).
+    assert stage["in"] == stages["dedup_exact"]["out"] == rating["sampled"] > 10
+    assert rating["samples"] == rating["sampled"] == rating["rows"] + sum(rating["dropped"].values())
+    labels = pq.read_table(path / "data" / "edu_labels").to_pylist()
+    assert len(labels) == rating["rows"] == manifest["configs"]["edu_labels"]["rows"]
+    before = built["base"] / "state" / "stages" / stages["dedup_exact"]["fingerprint"] / "data"
+    curated = {doc.id for stream in iter_cached(before) for doc in stream}
+    rated = {r["source_id"] for r in labels}
+    assert rated <= curated and len(rated) == len(labels)
+    assert all(0 <= r["score"] <= 5 and r["rationale"] and r["text"] for r in labels)
+    by_score = {str(k): sum(r["score"] == k for r in labels) for k in range(6)}
+    assert d["label_distribution"] == by_score
+    positives = sum(r["score"] >= 3 for r in labels)
+    counts = d["counts"]
+    assert counts["train"]["hq"] + counts["held_out"]["hq"] == positives
+    assert counts["train"]["lq"] + counts["held_out"]["lq"] == len(labels) - positives
+    assert 0 < positives < len(labels)
+    # The classifier is a file of the version, with `pipelines quality train`'s report beside it.
+    report = json.loads((path / "quality_classifier.bin.report.json").read_text())
+    assert report["metrics"] == d["metrics"] and report["label_field"] == "positive"
+    assert report["holdout"] == 0.2 and report["counts"] == counts
+    for name in ("precision", "recall", "f1"):
+        assert d["metrics"][name] is None or 0 <= d["metrics"][name] <= 1
+    # It scores what the version keeps: every kept page at least the threshold, by the classifier in it.
+    rows = pq.read_table(path / "data" / "train-00000-of-00001.parquet").to_pylist()
+    scores = FastTextQualityScorer(path / "quality_classifier.bin").score([r["text"] for r in rows])
+    assert [r["quality_score"] for r in rows] == pytest.approx(scores.tolist(), abs=1e-6)
+    assert all(s >= 0.5 for s in scores) and stage["out"] == len(rows)
+    dropped = stage["in"] - len(rows)
+    assert stage["dropped"] == ({"below_threshold": dropped} if dropped else {})
+    assert d["kept_fraction"] == round(len(rows) / stage["in"], 4)
+    assert manifest["files"].get("quality_classifier.bin") == sha256(path / "quality_classifier.bin")
+
+
+@pytest.mark.slow
+def test_the_card_shows_labels_held_out_figures_and_the_kept_fraction(built):
+    stage = built["manifest"]["stages"][-1]
+    d = stage["distill"]
+    card = (built["path"] / "README.md").read_text()
+    assert "## Classifier distillation" in card and "FineWeb-Edu" in card
+    assert f"| documents | {' | '.join(str(n) for n in d['label_distribution'].values())} |" in card
+    m = d["metrics"]
+    cells = " | ".join("undefined" if m[k] is None else f"{m[k]:.3f}" for k in ("precision", "recall", "f1",
+                                                                                  "roc_auc"))
+    assert f"| {cells} |" in card
+    assert f"{stage['out']:,} ({d['kept_fraction']:.1%}) reached P(positive) >= 0.5" in card
+    assert (built["path"] / "quality_scores.png").is_file()
+
+
+@pytest.mark.slow
+def test_a_rebuild_comes_from_the_cache_and_a_new_threshold_reuses_labels_and_classifier(built, tiny_model):
+    base, first = built["base"], built["manifest"]
+    again, _ = build(base / "state", base / "out", *tiny(tiny_model), recipe=RECIPE)
+    assert again["up_to_date"] and again["version"] == first["version"]
+    result, _ = build(base / "state", base / "out", *tiny(tiny_model), f"{DISTILL}.threshold=0.3",
+                      recipe=RECIPE)
+    path = Path(result["path"])
+    new = json.loads((path / "manifest.json").read_text())
+    assert [s["cached"] for s in new["stages"]] == [True] * 6 + [False]
+    stage = new["stages"][-1]
+    assert stage["distill"]["cached_steps"] == {"labels": True, "classifier": True}
+    assert stage["distill"]["rating"]["generated_prompts"] == first["stages"][-1]["distill"]["rating"][
+        "generated_prompts"]  # the labels' own report, from their cache: nothing generated again
+    assert sha256(path / "quality_classifier.bin") == sha256(built["path"] / "quality_classifier.bin")
+    assert stage["out"] >= first["stages"][-1]["out"]
+    rows = pq.read_table(path / "data" / "train-00000-of-00001.parquet").to_pylist()
+    assert all(r["quality_score"] >= 0.3 for r in rows) and len(rows) == stage["out"]
+
+
+@pytest.mark.slow
+def test_labels_of_one_class_stop_the_build_in_one_line(built, tiny_model):
+    base = built["base"]
+    with pytest.raises(USER_ERRORS) as info:
+        build(base / "state", base / "out", *tiny(tiny_model), f"{DISTILL}.label_threshold=6", recipe=RECIPE)
+    message = str(info.value)
+    rated = built["manifest"]["stages"][-1]["distill"]["rating"]["rows"]
+    assert f"(0 of {rated} rated documents have a mean rating of at least label_threshold 6)" in message
+    assert "\n" not in message
