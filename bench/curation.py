@@ -1,18 +1,23 @@
 """Documents per second of `pipelines build` / datatrove alone running the same steps, same input.
 
-    python bench/curation.py [--recipe web-demo|web-quality|extract-resiliparse|extract-hybrid]
-                             [--pages sample|wcxb] [--copies N] [--repeats 3]
+    python bench/curation.py [--recipe web-demo|web-quality|extract-<backend>]
+                             [--pages sample|wcxb] [--copies N] [--repeats 3] [--score]
+                             [--versus extract-trafilatura]
 
 web-demo: WARC read -> trafilatura (favour_precision) -> fastText lid.176.ftz language filter.
-web-quality: WARC read -> URL filter -> hybrid extraction -> language filter -> Gopher repetition
-and quality -> C4 -> FineWeb quality -> fastText quality classifier (threshold 0.5; datatrove's
+web-quality: WARC read -> URL filter -> extraction (the default backend) -> language filter -> Gopher
+repetition and quality -> C4 -> FineWeb quality -> fastText quality classifier (threshold 0.5; datatrove's
 FastTextClassifierFilter on the raw side). The raw side runs the same step classes in one
 LocalPipelineExecutor run, with the same tasks and workers, into datatrove's ParquetWriter. Ours
 also pays for what the recipe layer adds: fingerprints, a cached output per stage, the counted
 reader, the store's deterministic writer and Prefect's flow.
-extract-<backend>: a recipe of one extract stage against the raw extractor over the same WARC files
-(warcio's reader, resiliparse's encoding detection, then `extract_plain_text` with our options, or our
-hybrid Extractor called directly), in as many processes as our workers.
+extract-<backend> (trafilatura, resiliparse, hybrid, learned): a recipe of one extract stage against
+the raw extractor over the same WARC files (warcio's reader, resiliparse's encoding detection, then
+`extract_plain_text` with our options, or our Extractor called directly), in as many processes as
+our workers; --versus extract-trafilatura builds that recipe too on the same WARC, interleaved, for
+the ratio of the two stages' pages/s. --score (wcxb pages): the word F1 of the text in the version
+`pipelines build` wrote, page by page against the reference, overall, per page type and per half
+(bench/extraction.py's metric).
 Input (--pages): the fixture's pages copied under distinct URLs (sample), or the 1,497 real pages of
 ../shared/data/wcxb-dev (wcxb; tens of KB of HTML each).
 """
@@ -28,6 +33,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from pipelines import settings  # noqa: E402
 
@@ -123,6 +129,7 @@ def raw_steps(recipe: str, model: Path) -> list:
 
     from pipelines.engines.datatrove.extract import BackendExtractor
     from pipelines.engines.datatrove.url_filter import OfflineURLFilter
+    from transforms.extract import DEFAULT_BACKEND
     from transforms.langid import lid176_path
 
     class LocalFT176(FT176LID):
@@ -140,7 +147,7 @@ def raw_steps(recipe: str, model: Path) -> list:
     language.model = LocalFT176(["en"])
     if recipe == "web-demo":
         return [Trafilatura(favour_precision=True, timeout=5), language]
-    return [OfflineURLFilter(extra_domains=["bonus-spins-today.com"]), BackendExtractor("hybrid", 5),
+    return [OfflineURLFilter(extra_domains=["bonus-spins-today.com"]), BackendExtractor(DEFAULT_BACKEND, 5),
             language, GopherRepetitionFilter(), GopherQualityFilter(),
             C4QualityFilter(filter_no_terminal_punct=False), FineWebQualityFilter(),
             FastTextClassifierFilter(str(model), keep_labels=[("hq", 0.5)])]
@@ -155,7 +162,7 @@ def extract_file(args: tuple[str, str]) -> int:
     from transforms.extract import RESILIPARSE_DEFAULTS, Extractor
 
     path, backend = args
-    hybrid = Extractor("hybrid")
+    extractor = Extractor(backend)
     n = 0
     with open(path, "rb") as f:
         for record in ArchiveIterator(f):
@@ -164,7 +171,7 @@ def extract_file(args: tuple[str, str]) -> int:
             payload = record.content_stream().read()
             html = bytes_to_str(payload, detect_encoding(payload))
             text = (extract_plain_text(html, **RESILIPARSE_DEFAULTS) if backend == "resiliparse"
-                    else hybrid.extract(html))
+                    else extractor.extract(html))
             n += bool(text.strip())
     return n
 
@@ -199,13 +206,41 @@ def train_model(folder: Path) -> Path:
     return train_small_model(folder)
 
 
+def score_version(store: Path) -> None:
+    """Word F1 of each wcxb page's text in the built version (an empty or dropped page scores as "")."""
+    import pyarrow.parquet as pq
+    from train_extractor import TYPES, half, load, scores
+
+    texts: dict[str, str] = {}
+    for part in store.rglob("*.parquet"):
+        for row in pq.read_table(part, columns=["url", "text"]).to_pylist():
+            texts[row["url"].rsplit("copy=", 1)[0].rstrip("?&")] = row["text"]
+    pages = load()
+    f1 = [(p, scores(p["main_content"], texts.get(p["url"] or f"https://wcxb.invalid/{p['id']}", ""))[2])
+          for p in pages]
+
+    def mean(values) -> float:
+        values = list(values)
+        return sum(values) / len(values) if values else float("nan")
+
+    halves = ", ".join(f"{h} half {mean(f for p, f in f1 if half(p['id']) == h):.3f}"
+                       for h in ("tune", "held"))
+    print(f"word F1 of the built version ({len(texts)} texts, {len(pages)} pages): "
+          f"{mean(f for _, f in f1):.3f}; {halves}")
+    print("per type: " + ", ".join(f"{t} {mean(f for p, f in f1 if p['type'] == t):.3f}" for t in TYPES))
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--recipe", default="web-quality",
-                        choices=["web-demo", "web-quality", "extract-resiliparse", "extract-hybrid"])
+                        choices=["web-demo", "web-quality", "extract-trafilatura", "extract-resiliparse",
+                                 "extract-hybrid", "extract-learned"])
     parser.add_argument("--pages", choices=["sample", "wcxb"], default="sample")
     parser.add_argument("--copies", type=int, help="copies of each page (default: 100 sample, 1 wcxb)")
     parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--score", action="store_true", help="word F1 of the built version (wcxb pages)")
+    parser.add_argument("--versus", choices=["extract-trafilatura"],
+                        help="also build this recipe on the same WARC in the same run, interleaved")
     args = parser.parse_args()
     settings.configure_environment()
     with tempfile.TemporaryDirectory() as tmp:
@@ -214,10 +249,17 @@ def main() -> None:
         docs = write_input(tmp / "data", args.pages, copies)
         model = train_model(tmp / "model")
         run_ours(args.recipe, tmp / "data", tmp / "warmup", model)  # starts Prefect's API once
-        ours, raw = [], []
+        ours, raw, versus = [], [], []
         for i in range(args.repeats):  # interleaved, so drift in machine load hits both
             raw.append(docs / run_raw(args.recipe, tmp / "data", tmp / f"raw-{i}", model))
             ours.append(docs / run_ours(args.recipe, tmp / "data", tmp / f"ours-{i}", model))
+            if args.versus:
+                versus.append(docs / run_ours(args.versus, tmp / "data", tmp / f"versus-{i}", model))
+        if args.score:
+            score_version(tmp / "ours-0" / "out")
+            if args.versus:
+                print(f"{args.versus}: ", end="")
+                score_version(tmp / "versus-0" / "out")
     med_ours, med_raw = statistics.median(ours), statistics.median(raw)
     print(f"{args.recipe} on {args.pages} pages: {docs} pages, {TASKS} tasks, {WORKERS} workers, "
           f"{args.repeats} runs each")
@@ -225,6 +267,11 @@ def main() -> None:
     print(f"{raw_name} : {med_raw:8.1f} docs/s (median; runs {', '.join(f'{x:.1f}' for x in raw)})")
     print(f"pipelines build : {med_ours:8.1f} docs/s (median; runs {', '.join(f'{x:.1f}' for x in ours)})")
     print(f"ratio ours/raw  : {med_ours / med_raw:.2f}")
+    if versus:
+        med = statistics.median(versus)
+        runs = ", ".join(f"{x:.1f}" for x in versus)
+        print(f"{args.versus} through pipelines build: {med:8.1f} docs/s (median; runs {runs}); "
+              f"{args.recipe} / {args.versus}: {med_ours / med:.2f}")
 
 
 if __name__ == "__main__":

@@ -49,9 +49,9 @@ def test_a_two_megabyte_page_takes_bounded_time():
     paragraph = f'<div class="post"><p>{PROSE}</p><a href="/x">Reply</a></div>\n'
     html = "<html><body>" + paragraph * (2_000_000 // len(paragraph)) + "</body></html>"
     assert len(html) >= 1_900_000
-    start = time.monotonic()
+    start = time.process_time()  # CPU time: the machine's load does not count
     text = Extractor("learned").extract(html)
-    assert time.monotonic() - start < 20  # seconds, on a loaded 2-core machine; ~1 s when idle
+    assert time.process_time() - start < 10  # seconds; about 1 s measured
     assert PROSE in text
 
 
@@ -59,10 +59,12 @@ def test_a_deeply_nested_page_is_read_without_recursion_and_cut_at_max_nodes():
     depth = 50_000
     html = ("<html><body>" + "<div><span>x</span>" * depth + f"<p>{PROSE}</p>" + "</div>" * depth
             + "</body></html>")
-    start = time.monotonic()
+    start = time.process_time()
     Extractor("learned").extract(html)  # no RecursionError
+    # lexbor builds the tree in time quadratic in its depth (each start tag looks through the open
+    # elements, as the HTML standard says): about 4 s of CPU at this depth, most of this bound
+    assert time.process_time() - start < 20
     cut = page_blocks(html, max_nodes=1_000)
-    assert time.monotonic() - start < 20
     assert len(cut.blocks) <= 1_000
 
 

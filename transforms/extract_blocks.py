@@ -71,7 +71,15 @@ _GROUP_RE = re.compile("|".join(f"(?P<{name}>{words})" for name, words in WORD_G
 _GROUP_BIT = {name: 1 << i for i, name in enumerate(WORD_GROUPS)}
 _JSONLD_TYPES = ("product", "article", "forum", "qa", "recipe", "event", "list", "faq", "howto", "web")
 _SENTENCE_END = frozenset(".!?。！？…\"”»)")
-_PUNCT = frozenset(".,;:!?")
+
+
+def _punct(text: str) -> int:
+    """Count of . , ; : ! ? (six C counts: a generator over them cost a third of the features)."""
+    return (text.count(".") + text.count(",") + text.count(";") + text.count(":") + text.count("!")
+            + text.count("?"))
+
+
+_DIGIT = re.compile(r"\d")  # over a block's first 200 characters: a Python loop per character cost more
 
 FEATURES: list[str] = []  # names of the columns of Page.rows, filled below
 
@@ -101,15 +109,25 @@ class Page:
 
 
 _class_cache: dict[str, int] = {}
+_token_cache: dict[str, int] = {}
 
 
 def _word_bits(words: str) -> int:
     bits = _class_cache.get(words)
     if bits is None:
+        # token by token: utility-class pages (Tailwind) repeat the same few hundred tokens in long
+        # lists, and one regex pass over each list cost more than the rest of the walk
         bits = 0
-        for m in _GROUP_RE.finditer(words.lower()):
-            bits |= _GROUP_BIT[m.lastgroup]
-        if len(_class_cache) < 100_000:  # class names repeat across a site's pages; memory stays bounded
+        for token in words.lower().split():
+            token_bits = _token_cache.get(token)
+            if token_bits is None:
+                token_bits = 0
+                for m in _GROUP_RE.finditer(token):
+                    token_bits |= _GROUP_BIT[m.lastgroup]
+                if len(_token_cache) < 100_000:  # memory stays bounded
+                    _token_cache[token] = token_bits
+            bits |= token_bits
+        if len(_class_cache) < 100_000:  # class names repeat across a site's pages
             _class_cache[words] = bits
     return bits
 
@@ -121,7 +139,9 @@ def _blocks(root, max_nodes: int) -> tuple[list[Block], list[str]]:
     parts: list[str] = []
     links = [0]
 
-    def flush(kind, depth, tbits, wbits, nbits, chain, pre) -> None:
+    def flush(depth, tbits, wbits, nbits, chain, kind, in_link, pre) -> None:
+        if not parts:  # most block elements end right after another one: nothing between them
+            return
         raw = "".join(parts)
         parts.clear()
         link_chars, links[0] = links[0], 0
@@ -129,26 +149,34 @@ def _blocks(root, max_nodes: int) -> tuple[list[Block], list[str]]:
             text = raw.strip("\n")
             if not text.strip():
                 return
-        else:
+        elif "\n" in raw:  # a <br>: the only line break outside <pre>
             text = "\n".join(line for line in (" ".join(x.split()) for x in raw.split("\n")) if line)
+            if not text:
+                return
+        else:
+            text = " ".join(raw.split())
             if not text:
                 return
         blocks.append(Block(kind, text, min(link_chars, len(text)), depth, tbits, wbits, nbits, chain))
 
-    # frame: node, depth, tag bits, word bits, near bits, chain, kind, in a link, in pre, leaving
-    stack: list[tuple] = [(root, 0, 0, 0, 0, (), 11, False, False, False)]
+    # A frame is (node, context), the context shared by all children of an element: (depth, tag bits,
+    # word bits, near bits, chain, kind, in a link, in pre). A block element's end is (None, its context).
+    stack: list[tuple] = [(root, (0, 0, 0, 0, (), 11, False, False))]
+    push, pop = stack.append, stack.pop
     seen = 0
     while stack:
-        node, depth, tbits, wbits, nbits, chain, kind, in_link, pre, leaving = stack.pop()
-        if leaving:  # the end of a block element: its text so far is a block
-            flush(kind, depth, tbits, wbits, nbits, chain, pre)
+        node, ctx = pop()
+        if node is None:  # the end of a block element: its text so far is a block
+            flush(*ctx)
             continue
         tag = node.tag
         if tag == "-text":
             value = node.text_content
             if value:
-                parts.append(value)
-                if in_link:
+                pre = ctx[7]
+                # a newline in the source is a space to a reader (outside <pre>)
+                parts.append(value if pre else value.replace("\n", " "))
+                if ctx[6]:
                     links[0] += len(value.strip())
             continue
         if tag[0] == "-" or tag in SKIP:  # comments, doctype; scripts, styles
@@ -172,27 +200,30 @@ def _blocks(root, max_nodes: int) -> tuple[list[Block], list[str]]:
                 words = f"{words} {ident}"
             if words:
                 bits = _word_bits(words)
-        ctbits, cwbits = tbits | _TAG_BIT.get(tag, 0), wbits | bits
-        if tag in CELL:  # cells do not break their row: a row is one line, its cells separated
-            if parts:
-                parts.append(" | ")
-        elif tag in BLOCK:
-            flush(kind, depth, tbits, wbits, nbits, chain, pre)  # the text before it is its parent's
+        child = node.last_child
+        if tag in BLOCK:
+            flush(*ctx)  # the text before it is its parent's
+            depth, tbits, wbits, nbits, chain, kind, in_link, pre = ctx
             chain = (seen, *chain[:3])  # seen counts elements: an id unique within the page
-            near = bits | nbits  # its own class words and those of the block it sits in
             kind = _KIND.get(tag, 11)
             pre = pre or tag == "pre"
-            stack.append((node, depth, ctbits, cwbits, near, chain, kind, in_link, pre, True))
-            nbits = bits
-        elif tag == "a":
-            in_link = True
-        children = []
-        child = node.child
+            ctbits, cwbits = tbits | _TAG_BIT.get(tag, 0), wbits | bits
+            # near bits: its own class words and those of the block it sits in
+            push((None, (depth, ctbits, cwbits, bits | nbits, chain, kind, in_link, pre)))
+            if child is None:
+                continue
+            ctx = (depth + 1, ctbits, cwbits, bits, chain, kind, in_link, pre)
+        else:
+            if tag in CELL and parts:  # cells do not break their row: a row is one line, its cells separated
+                parts.append(" | ")
+            if child is None:
+                continue
+            depth, tbits, wbits, nbits, chain, kind, in_link, pre = ctx
+            in_link = in_link or tag == "a"
+            ctx = (depth + 1, tbits | _TAG_BIT.get(tag, 0), wbits | bits, nbits, chain, kind, in_link, pre)
         while child is not None:
-            children.append(child)
-            child = child.next
-        for child in reversed(children):
-            stack.append((child, depth + 1, ctbits, cwbits, nbits, chain, kind, in_link, pre, False))
+            push((child, ctx))
+            child = child.prev
     return blocks, jsonld
 
 
@@ -243,15 +274,16 @@ def _features(blocks: list[Block], jsonld_bits: int, title: str) -> tuple[np.nda
     n = len(blocks)
     if not n:
         return np.zeros((0, len(FEATURES)), np.float32), np.zeros((0, 4), np.int64)
-    basic = np.empty((n, 8), np.float64)
-    for i, b in enumerate(blocks):
-        text = b.text
-        size = len(text)
-        words = text.count(" ") + 1
-        head = text[:200]
-        basic[i] = (size, b.link_chars / size, words, sum(text.count(p) for p in _PUNCT) / words,
-                    text[-1] in _SENTENCE_END, sum(ch.isdigit() for ch in head) / len(head),
-                    text[:1].isupper(), "|" in text)
+    texts = [b.text for b in blocks]
+    sizes = [len(text) for text in texts]
+    words = [text.count(" ") + 1 for text in texts]
+    heads = [text[:200] for text in texts]
+    basic = np.array([sizes, [b.link_chars for b in blocks], words, [_punct(text) for text in texts],
+                      [text[-1] in _SENTENCE_END for text in texts], [len(_DIGIT.findall(h)) for h in heads],
+                      [text[:1].isupper() for text in texts], ["|" in text for text in texts]], np.float64).T
+    basic[:, 1] /= basic[:, 0]
+    basic[:, 3] /= basic[:, 2]
+    basic[:, 5] /= np.minimum(basic[:, 0], 200)
     size = basic[:, 0].copy()
     links = basic[:, 1] * size
     basic[:, 0] = np.log1p(size)
@@ -260,11 +292,9 @@ def _features(blocks: list[Block], jsonld_bits: int, title: str) -> tuple[np.nda
     total, n_log = float(size.sum()), math.log1p(n)
     page_links = float(links.sum()) / total
     # the containers: each block's first four block elements, their text, link text and block count
-    chains = np.full((n, 4), -1, np.int64)
     ids: dict[int, int] = {}
-    for i, b in enumerate(blocks):
-        for level, c in enumerate(b.chain):
-            chains[i, level] = ids.setdefault(c, len(ids))
+    chains = np.array([[ids.setdefault(c, len(ids)) for c in b.chain] + [-1] * (4 - len(b.chain))
+                       for b in blocks], np.int64)
     flat = chains.ravel()
     valid = flat >= 0
     owners = np.repeat(np.arange(n), 4)[valid]

@@ -18,7 +18,7 @@ class PageTimeout(BaseException):  # noqa: N818 (not an Exception: the extractor
 
 
 class BackendExtractor(BaseExtractor):
-    """Our extraction backends (resiliparse, hybrid), each page bounded by the step's time-out."""
+    """Our extraction backends (resiliparse, hybrid, learned), each page bounded by the step's time-out."""
 
     name = "⛏ Extract"
 
@@ -33,7 +33,7 @@ class BackendExtractor(BaseExtractor):
     def run(self, data: DocumentsPipeline, rank: int = 0, world_size: int = 1) -> DocumentsPipeline:
         # datatrove's sandbox copies every page to another process and back, which cost a third of the
         # resiliparse backend's time; in a task's main thread an alarm bounds each page instead (our
-        # backends are C parsing between Python rules: the alarm lands when a C call returns).
+        # backends are C parsing between Python steps: the alarm lands when a C call returns).
         if threading.current_thread() is not threading.main_thread():
             yield from super().run(data, rank, world_size)
             return
