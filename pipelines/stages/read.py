@@ -63,6 +63,9 @@ class InputSpec(Spec):
         return self.format in RECORD_FORMATS
 
 
+READ_BLOCK = 8 * 2**20  # s3fs's read-ahead block for inputs (its default is 50 MB)
+
+
 class ReadStage(Stage):
     """Reads the input files in order, counting every record it does not keep by reason."""
 
@@ -92,8 +95,12 @@ class ReadStage(Stage):
         storage.write_bytes(listing, ("\n".join(relative) + "\n").encode())
         order = {rel: i for i, rel in enumerate(relative)}
         spec = self.input
-        # datatrove opens (folder, options) on any fsspec filesystem and streams each file from it.
-        root = (root, spec.storage_options) if spec.storage_options else root
+        # datatrove opens (folder, options) on any fsspec filesystem and streams each file from it: on
+        # S3 by ranged reads of READ_BLOCK bytes, so a task holds one block of a 1 GB WARC, not 50 MB.
+        options = spec.storage_options
+        if storage.protocol(root) in ("s3", "s3a"):
+            options = {"default_block_size": READ_BLOCK, **options}
+        root = (root, options) if options else root
         if spec.records:
             cls = JsonlRecordReader if spec.format == "jsonl" else ParquetRecordReader
             return [cls(root, str(listing), spec.text_fields, spec.id_field,

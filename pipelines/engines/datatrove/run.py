@@ -22,7 +22,7 @@ def run_pipeline(
 ) -> list[dict[str, float]]:
     """Run steps on the recipe's executor; resumes finished tasks; returns each step's summed stats."""
     if executor_spec.kind == "local":
-        _preload_forkserver()
+        _preload_forkserver(steps)
     executor = make_executor(executor_spec, steps, tasks, logging_dir, list(libraries))
     done = threading.Event()
     watcher = None
@@ -40,7 +40,7 @@ def run_pipeline(
     return read_stats(logging_dir, len(steps))
 
 
-def _preload_forkserver() -> None:
+def _preload_forkserver(steps: list[PipelineStep] = ()) -> None:
     """Import the heavy step libraries once, in datatrove's forkserver, not in every worker.
 
     Each stage is its own executor run with fresh workers; without this every worker of every
@@ -48,10 +48,23 @@ def _preload_forkserver() -> None:
     """
     from multiprocess import forkserver
 
-    forkserver.set_forkserver_preload(
-        ["pipelines.engines.datatrove.cache", "datatrove.pipeline.filters", "datatrove.utils.word_tokenizers",
-         "spacy", "trafilatura", "fasttext"]
-    )
+    modules = ["pipelines.engines.datatrove.cache", "datatrove.pipeline.filters",
+               "datatrove.utils.word_tokenizers", "spacy", "trafilatura", "fasttext"]
+    # Steps on object storage: s3fs and botocore (~1 s to import) once, not in every worker.
+    if any(_on_object_storage(step) for step in steps):
+        modules += ["s3fs", "aiobotocore.session", "botocore.session", "botocore.client"]
+    forkserver.set_forkserver_preload(modules)
+
+
+def _on_object_storage(step: PipelineStep) -> bool:
+    """Whether a step reads or writes a folder on a filesystem other than the local one."""
+    for name in ("data_folder", "output_folder"):
+        folder = getattr(step, name, None)
+        protocol = getattr(getattr(folder, "fs", None), "protocol", "file")
+        if folder is not None and not {"file", "local"} & set(
+                (protocol,) if isinstance(protocol, str) else protocol):
+            return True
+    return False
 
 
 def _watch_completions(logging_dir: Path | str, tasks: int, report, done: threading.Event) -> None:
