@@ -134,3 +134,27 @@ def test_pairwise_judging_through_a_real_server(server, tmp_path):
         assert c["model"] == "tiny" and c["verdict_ab"] in ("a", "b", "tie", None)
         assert c["position_inconsistent"] == (c["verdict_ab"] is not None and c["verdict_ba"] is not None
                                               and c["verdict_ab"] != c["verdict_ba"])
+
+
+def test_the_distillation_recipe_rates_through_a_real_server(server, tmp_path):
+    # edu-distill with its rater on the openai backend: the ratings come from the server, the rest as offline.
+    import json
+    from pathlib import Path
+
+    from test_build import build
+
+    from pipelines.recipe import builtin_recipes
+
+    rater = "stages.quality_distill.rater"
+    result, _ = build(tmp_path / "state", tmp_path / "out", f"{rater}.backend=openai",
+                      f"{rater}.base_url={server}", f"{rater}.model=tiny", f"{rater}.options.max_chars=1200",
+                      f"{rater}.sampling={{n: 1, seed: 0, temperature: 0.7, max_tokens: 400}}",
+                      recipe=str(builtin_recipes()["edu-distill"]))
+    path = Path(result["path"])
+    stage = json.loads((path / "manifest.json").read_text())["stages"][-1]
+    rating = stage["distill"]["rating"]
+    assert (rating["model"], rating["model_revision"]) == ("tiny", f"served:{server}")
+    assert rating["generated_prompts"] == rating["sampled"] == stage["in"] > 10
+    assert sum(stage["distill"]["label_distribution"].values()) == rating["rows"]
+    assert (path / "quality_classifier.bin").is_file()
+    assert stage["out"] + sum(stage["dropped"].values()) == stage["in"]

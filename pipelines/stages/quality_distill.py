@@ -68,8 +68,12 @@ class QualityDistillStage(Stage):
 
     @classmethod
     def resolve_paths(cls, data: dict, base: Path) -> None:
-        if isinstance(data.get("rater"), dict):
-            SynthesizeStage.resolve_paths(data["rater"], base)
+        rater = data.get("rater")
+        if isinstance(rater, dict):
+            served = rater.get("model") if rater.get("backend") == "openai" else None
+            SynthesizeStage.resolve_paths(rater, base)
+            if served is not None:  # a server's model name, not a path
+                rater["model"] = served
 
     def files(self) -> list[str]:
         return self.rating().files()
