@@ -178,3 +178,17 @@ def test_labels_of_one_class_stop_the_build_in_one_line(built, tiny_model):
     rated = built["manifest"]["stages"][-1]["distill"]["rating"]["rows"]
     assert f"(0 of {rated} rated documents have a mean rating of at least label_threshold 6)" in message
     assert "\n" not in message
+
+
+@pytest.mark.slow
+def test_a_smaller_sample_is_the_documents_of_smallest_key_rated_from_the_generation_cache(built, tiny_model):
+    base, first = built["base"], built["manifest"]
+    stages = {s["name"]: s for s in first["stages"]}
+    before = base / "state" / "stages" / stages["dedup_exact"]["fingerprint"] / "data"
+    curated = sorted(doc.id for stream in iter_cached(before) for doc in stream)
+    result, _ = build(base / "state", base / "out", *tiny(tiny_model), f"{DISTILL}.sample=10", recipe=RECIPE)
+    path = Path(result["path"])
+    rating = json.loads((path / "manifest.json").read_text())["stages"][-1]["distill"]["rating"]
+    assert rating["sampled"] == 10 and rating["generated_prompts"] == 0 and rating["cached_prompts"] == 10
+    wanted = {i for _, i, _ in smallest(((sample_key(i, 0), i, {}) for i in curated), 10)}
+    assert set(pq.read_table(path / "data" / "edu_labels").column("source_id").to_pylist()) == wanted
