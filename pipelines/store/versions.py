@@ -109,14 +109,15 @@ class DatasetStore:
         version = version or self.latest()
         if version is None:
             raise StoreError(f"dataset '{self.dataset}' has no built version under {self.root}")
-        if version not in self.versions():
-            raise StoreError(
-                f"dataset '{self.dataset}' has no version '{version}' under {self.root}"
-                f" (versions: {', '.join(self.versions()) or 'none'})"
-            )
-        if self.remote:
-            return json.loads(self._call(lambda: self.fs.cat_file(self._key(version, MANIFEST))))
-        return json.loads((self.path(version) / "manifest.json").read_text())
+        if self.remote and VERSION_RE.match(version):
+            # One request: a remote version is committed exactly when its manifest exists.
+            with contextlib.suppress(FileNotFoundError):
+                return json.loads(self._call(lambda: self.fs.cat_file(self._key(version, MANIFEST)),
+                                             expected=(FileNotFoundError,)))
+        elif not self.remote and version in self.versions():
+            return json.loads((self.path(version) / "manifest.json").read_text())
+        raise StoreError(f"dataset '{self.dataset}' has no version '{version}' under {self.root}"
+                         f" (versions: {', '.join(self.versions()) or 'none'})")
 
     def local(self, version: str) -> Path:
         """A committed version as a local folder: itself, or for a remote store a copy checked against
