@@ -259,6 +259,8 @@ def run_group(plan: BuildPlan, group: list[int]) -> list[dict]:
     with contextlib.ExitStack() as locks:
         for i in group:  # in stage order, so concurrent builds sharing stages cannot deadlock
             locks.enter_context(_file_lock(plan.cache_dir / f"{plan.stages[i].fingerprint}.lock"))
+            if remote:  # and builds on other machines
+                locks.enter_context(remote.lock(plan.stages[i].fingerprint))
         for i in group:
             final = plan.cache_dir / plan.stages[i].fingerprint
             if remote and not (final / "funnel.json").is_file():  # made by another machine's build

@@ -41,6 +41,12 @@ class RemoteStageCache:
         """The URL of a committed stage's output."""
         return storage.join(self.url, fingerprint, "data")
 
+    def lock(self, fingerprint: str):
+        """One machine at a time makes a stage (the others wait, then reuse it): a lock object."""
+        # Waits as long as a lease: a stage on a crawl can take hours on another machine.
+        return storage.object_lock(self.fs, self._key(f"{fingerprint}.lock"), storage.join(
+            self.url, f"{fingerprint}.lock"), f"stage {fingerprint[:12]}", wait_s=storage.LOCK_LEASE_S)
+
     def has(self, fingerprint: str) -> bool:
         """Whether a stage is committed (its funnel written)."""
         return self._call(lambda: self.fs.exists(self._key(fingerprint, FUNNEL)))

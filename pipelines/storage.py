@@ -8,10 +8,15 @@ which may name an endpoint or a profile but never hold a secret: a recipe is cop
 
 from __future__ import annotations
 
+import contextlib
+import json
 import os
 import re
+import socket
 import time
-from collections.abc import Callable
+import uuid
+from collections.abc import Callable, Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -25,6 +30,9 @@ PACKAGES = {"s3": "s3fs", "s3a": "s3fs", "gs": "gcsfs", "gcs": "gcsfs", "hf": "h
 SECRET_OPTION = re.compile(r"(^|_)(key|secret|token|password|credentials?|sas|signature)($|_)", re.I)
 GLOB_CHARS = re.compile(r"[*?\[]")
 T = TypeVar("T")
+# A lock on object storage older than this is a build that died on another machine (one on this machine
+# is known dead by its process id): the next build takes it over.
+LOCK_LEASE_S = 6 * 3600
 
 
 def is_url(location: str | Path) -> bool:
@@ -172,3 +180,69 @@ def read_root(paths: list[str]) -> tuple[str, list[str]]:
         common = common[:k]
     root = "/".join(common)
     return prefix + root, [b[len(root):].lstrip("/") for b in bare]
+
+
+def claim() -> dict:
+    """What a lock or a version's claim says of its writer; the token tells a retried put of our own."""
+    return {"host": socket.gethostname(), "pid": os.getpid(), "token": uuid.uuid4().hex,
+            "since": datetime.now(UTC).isoformat(timespec="seconds")}
+
+
+def holder(fs, key: str, url: str | Path) -> dict | None:
+    """Who holds a lock or claim object (None: nobody now; {}: unreadable, so stale)."""
+    try:
+        return json.loads(retrying(lambda: fs.cat_file(key), url, fs, expected=(FileNotFoundError,)))
+    except FileNotFoundError:
+        return None
+    except ValueError:
+        return {}
+
+
+def stale(owner: dict) -> bool:
+    """Whether a lock's holder is gone: a dead process on this machine, or past the lease."""
+    if owner.get("host") == socket.gethostname() and isinstance(owner.get("pid"), int):
+        try:
+            os.kill(owner["pid"], 0)
+        except ProcessLookupError:
+            return True
+        except PermissionError:
+            pass
+    try:
+        since = datetime.fromisoformat(owner["since"])
+    except (KeyError, TypeError, ValueError):
+        return True
+    return (datetime.now(UTC) - since).total_seconds() > LOCK_LEASE_S
+
+
+@contextlib.contextmanager
+def object_lock(fs, key: str, url: str | Path, what: str, wait_s: float = 600,
+                poll_s: float = 1.0) -> Iterator[None]:
+    """A lock object on object storage made by a conditional put (If-None-Match), taken over from a dead
+    holder; one that waits past `wait_s` fails in one line that names the holder."""
+    owner = claim()
+    deadline = time.monotonic() + wait_s
+    while True:
+        try:
+            retrying(lambda: fs.pipe_file(key, json.dumps(owner).encode(), mode="create"), url, fs,
+                     expected=(FileExistsError,))
+            break
+        except FileExistsError:
+            found = holder(fs, key, url)
+            if found is not None and found.get("token") == owner["token"]:
+                break  # our own put, answered late and retried
+            if found is None or stale(found):
+                with contextlib.suppress(FileNotFoundError):
+                    fs.rm_file(key)  # a crashed build's: taken over
+                continue
+            if time.monotonic() > deadline:
+                raise StoreError(f"{url}: another build of {what} holds it (host {found.get('host')}, pid "
+                                 f"{found.get('pid')}, since {found.get('since')}); delete it if that "
+                                 "build is gone") from None
+            time.sleep(poll_s)
+    try:
+        yield
+    finally:
+        found = holder(fs, key, url)
+        if found is not None and found.get("token") == owner["token"]:
+            with contextlib.suppress(FileNotFoundError):
+                fs.rm_file(key)

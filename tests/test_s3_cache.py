@@ -4,7 +4,9 @@ on the S3 server writes the Parquet bytes of the local build."""
 
 from __future__ import annotations
 
+import json
 import shutil
+import socket
 import tempfile
 from pathlib import Path
 
@@ -130,3 +132,26 @@ def test_a_ray_build_with_inputs_cache_and_store_on_s3_writes_the_local_bytes(s3
     assert len(kept) == 2
     assert sorted(f for files in stages.values() for f in files if f.startswith("completions/")) == [
         "completions/00000", "completions/00001"]
+
+
+def test_one_machine_at_a_time_makes_a_stage(s3, on_s3):
+    from pipelines import storage
+    from pipelines.errors import StoreError
+    from pipelines.stage_cache import RemoteStageCache
+
+    cache = RemoteStageCache(f"{on_s3['home']}/stages")
+    key = cache._key("f00d.lock")
+    with cache.lock("f00d"):
+        # Another build (alive, so not taken over) waits for it, here not long enough.
+        waiting = storage.object_lock(cache.fs, key, f"{cache.url}/f00d.lock", "stage f00d", wait_s=0.2,
+                                      poll_s=0.05)
+        held = r"/stages/f00d.lock: another build of stage f00d holds it \(host "
+        with pytest.raises(StoreError, match=held), waiting:
+            pass
+        assert cache.fs.exists(key)
+    assert not cache.fs.exists(key)
+    # A holder that died (a pid that no longer runs here) is taken over at once.
+    dead = {"host": socket.gethostname(), "pid": 999999999, "since": "2026-12-04T00:00:00+00:00"}
+    cache.fs.pipe_file(key, json.dumps(dead).encode())
+    with cache.lock("f00d"):
+        assert storage.holder(cache.fs, key, "x")["pid"] != 999999999

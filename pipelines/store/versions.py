@@ -17,12 +17,9 @@ import json
 import os
 import re
 import shutil
-import socket
 import stat
-import time
 import uuid
 from collections.abc import Iterator
-from datetime import UTC, datetime
 from pathlib import Path
 
 from pipelines import settings, storage
@@ -33,9 +30,6 @@ VERSION_RE = re.compile(r"^v(\d+)$")
 STAGING_PREFIX = ".staging-"
 WRITER = ".writer"  # a remote version's claim: who is writing it
 MANIFEST = "manifest.json"  # written last: a remote version's commit
-# A remote lock older than this is a build that died on another machine (one on this machine is known
-# dead by its process id): the next build takes it over.
-LOCK_LEASE_S = 6 * 3600
 
 
 class DatasetStore:
@@ -171,48 +165,13 @@ class DatasetStore:
                 fcntl.flock(handle, fcntl.LOCK_UN)
 
     @contextlib.contextmanager
-    def _remote_lock(self, wait_s: float = 600, poll_s: float = 1.0) -> Iterator[None]:
-        """A lock object made by a conditional put; a build that waits past `wait_s` fails in one line."""
-        key = self._key(".lock")
-        owner = _claim()
-        deadline = time.monotonic() + wait_s
-        while True:
-            try:
-                self._call(lambda: self.fs.pipe_file(key, json.dumps(owner).encode(), mode="create"),
-                           expected=(FileExistsError,))
-                break
-            except FileExistsError:
-                holder = self._holder(key)
-                if holder is not None and holder.get("token") == owner["token"]:
-                    break  # our own put, answered late and retried
-                if holder is None or _stale(holder):
-                    with contextlib.suppress(FileNotFoundError):
-                        self.fs.rm_file(key)  # a crashed build's: taken over
-                    continue
-                if time.monotonic() > deadline:
-                    raise StoreError(f"{self.folder}/.lock: another build of {self.dataset} holds it "
-                                     f"(host {holder.get('host')}, pid {holder.get('pid')}, since "
-                                     f"{holder.get('since')}); delete it if that build is gone") from None
-                time.sleep(poll_s)
-        try:
+    def _remote_lock(self) -> Iterator[None]:
+        """The dataset's lock object; under it, what a killed build uploaded is deleted."""
+        with storage.object_lock(self.fs, self._key(".lock"), f"{self.folder}/.lock", self.dataset):
             # Under the lock no other build writes: a version without a manifest is from a crash.
             for version in self._remote_versions(committed=False):
                 self._call(lambda v=version: self.fs.rm(self._key(v), recursive=True))
             yield
-        finally:
-            holder = self._holder(key)
-            if holder is not None and holder.get("token") == owner["token"]:
-                with contextlib.suppress(FileNotFoundError):
-                    self.fs.rm_file(key)
-
-    def _holder(self, key: str) -> dict | None:
-        """Who holds a lock or claim object (None: nobody now; {}: unreadable, so stale)."""
-        try:
-            return json.loads(self._call(lambda: self.fs.cat_file(key), expected=(FileNotFoundError,)))
-        except FileNotFoundError:
-            return None
-        except ValueError:
-            return {}
 
     @contextlib.contextmanager
     def stage_version(self, version: str) -> Iterator[Path]:
@@ -238,13 +197,14 @@ class DatasetStore:
     def _stage_remote(self, version: str) -> Iterator[Path]:
         """Written in a local folder, then uploaded: the claim first, the files, the manifest last."""
         target = self.path(version)
-        claim = _claim()
+        claim = storage.claim()
         writer = self._key(version, WRITER)
         try:
             self._call(lambda: self.fs.pipe_file(writer, json.dumps(claim).encode(), mode="create"),
                        expected=(FileExistsError,))
         except FileExistsError:
-            if (self._holder(writer) or {}).get("token") != claim["token"]:  # not our own put, retried
+            retried = (storage.holder(self.fs, writer, target) or {}).get("token") == claim["token"]
+            if not retried:  # (retried: our own put, answered late and sent again)
                 done = self._call(lambda: self.fs.exists(self._key(version, MANIFEST)))
                 raise StoreError(f"{target} already exists: versions are immutable" if done else
                                  f"{target} is being written by another build: versions are immutable"
@@ -292,28 +252,6 @@ def _nothing_there(error: FileNotFoundError, url: str | Path, fs) -> list[dict]:
     if "bucket" in str(error).lower():
         raise storage.one_line(error, url, fs) from None
     return []
-
-
-def _claim() -> dict:
-    """What a lock or a version's claim says of its writer; the token tells a retried put of our own."""
-    return {"host": socket.gethostname(), "pid": os.getpid(), "token": uuid.uuid4().hex,
-            "since": datetime.now(UTC).isoformat(timespec="seconds")}
-
-
-def _stale(holder: dict) -> bool:
-    """Whether a lock's holder is gone: a dead process on this machine, or past the lease."""
-    if holder.get("host") == socket.gethostname() and isinstance(holder.get("pid"), int):
-        try:
-            os.kill(holder["pid"], 0)
-        except ProcessLookupError:
-            return True
-        except PermissionError:
-            pass
-    try:
-        since = datetime.fromisoformat(holder["since"])
-    except (KeyError, TypeError, ValueError):
-        return True
-    return (datetime.now(UTC) - since).total_seconds() > LOCK_LEASE_S
 
 
 def _seal(folder: Path) -> None:
