@@ -189,3 +189,13 @@ def test_self_instruct_stage_from_a_seed_file(tmp_path, tiny_model, backend_spec
     assert stage["in"] == 20 == stage["out"] + sum(stage["dropped"].values()) and len(rows) == stage["out"]
     assert [r["source_id"] for r in rows] == sorted(r["source_id"] for r in rows)
     assert all(r["instruction"] and r["response"] for r in rows)
+
+
+def test_an_openai_model_is_the_name_the_server_knows_not_a_path(tmp_path, monkeypatch, tiny_model):
+    monkeypatch.setenv("PIPELINES_HOME", str(tmp_path / "state"))
+    recipe = write_recipe(tmp_path, tiny_model)
+    served = ["stages.3.backend=openai", "stages.3.base_url=http://127.0.0.1:9/v1", "stages.3.model=tiny"]
+    plan = plan_build(str(recipe), served, tmp_path / "out")
+    assert plan.stages[-1].spec.model == "tiny"
+    with pytest.raises(RecipeError, match="model folder .*/tiny does not exist"):  # offline: a folder
+        plan_build(str(recipe), ["stages.3.model=tiny"], tmp_path / "out")

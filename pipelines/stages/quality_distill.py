@@ -70,10 +70,7 @@ class QualityDistillStage(Stage):
     def resolve_paths(cls, data: dict, base: Path) -> None:
         rater = data.get("rater")
         if isinstance(rater, dict):
-            served = rater.get("model") if rater.get("backend") == "openai" else None
             SynthesizeStage.resolve_paths(rater, base)
-            if served is not None:  # a server's model name, not a path
-                rater["model"] = served
 
     def files(self) -> list[str]:
         return self.rating().files()

@@ -105,7 +105,10 @@ class SynthesizeStage(Stage):
 
     @classmethod
     def resolve_paths(cls, data: dict, base: Path) -> None:
+        served = data.get("model") if data.get("backend") == "openai" else None
         super().resolve_paths(data, base)
+        if isinstance(served, str):  # the name a server knows its model by, not a path
+            data["model"] = served
         # A task or schema given as a file; a built-in task's name and an inline schema stay as they are.
         task, schema = data.get("task"), data.get("schema")
         if isinstance(task, str) and Path(task).suffix in (".yaml", ".yml", ".json"):
