@@ -155,3 +155,20 @@ def test_one_machine_at_a_time_makes_a_stage(s3, on_s3):
     cache.fs.pipe_file(key, json.dumps(dead).encode())
     with cache.lock("f00d"):
         assert storage.holder(cache.fs, key, "x")["pid"] != 999999999
+
+
+def test_a_stage_resumes_from_its_remote_completion_markers_unless_split_another_way(s3, on_s3, tmp_path):
+    from pipelines.stage_cache import RemoteStageCache
+
+    cache = RemoteStageCache(f"{on_s3['home']}/stages")
+    cache.start("beef", "2 1-3")
+    cache.fs.pipe_file(cache._key("beef.partial", "completions", "00000"), b"")  # a task that finished
+    cache.start("beef", "2 1-3")  # the same split: kept, so that task is not run again
+    assert cache.fs.exists(cache._key("beef.partial", "completions", "00000"))
+    cache.pull_partial("beef", tmp_path / "work")
+    assert sorted(str(p.relative_to(tmp_path / "work")) for p in (tmp_path / "work").rglob("*")
+                  if p.is_file()) == ["completions/00000", "tasks"]
+    cache.start("beef", "4 1-3")  # another number of tasks: its ranks mean other files, so all goes
+    assert not cache.fs.exists(cache._key("beef.partial", "completions", "00000"))
+    assert cache.fs.cat_file(cache._key("beef.partial", "tasks")) == b"4 1-3"
+    assert not cache.has("beef") and not cache.pull("beef", tmp_path / "final")
