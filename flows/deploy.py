@@ -10,6 +10,7 @@ from urllib.parse import urlsplit, urlunsplit
 from pipelines import settings
 from pipelines.errors import PipelinesError
 from pipelines.recipe import builtin_recipes, find_recipe, load_recipe
+from pipelines.storage import is_url
 
 FLOW_NAME = "build-dataset"
 # The flow as Prefect loads it in a worker: a file under the source folder, as in infra/prefect.yaml.
@@ -61,7 +62,10 @@ def deploy_spec(dataset: str, cron: str, timezone: str = "UTC", work_pool: str |
     ref = dataset if dataset in builtin_recipes() else str(find_recipe(dataset))
     parameters = {"recipe": ref, "overrides": list(overrides or []),
                   "out": str(out.absolute()) if out else None}
-    env = {"PIPELINES_HOME": str(settings.state_dir()), "PIPELINES_OUT": str(settings.default_out_dir())}
+    # A home on object storage (s3://...) is passed on as it is: the runs share its stage cache.
+    home = os.environ.get("PIPELINES_HOME", "")
+    env = {"PIPELINES_HOME": home if is_url(home) else str(settings.state_dir()),
+           "PIPELINES_OUT": str(settings.default_out_dir())}
     return DeploySpec(recipe.name, cron, timezone, parameters, env, work_pool)
 
 

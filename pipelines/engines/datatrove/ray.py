@@ -24,7 +24,10 @@ class RayTasksError(EngineError):
 # What our steps read from the environment on a worker. Ray starts workers with the environment of
 # the `ray start` that made their node, not the driver's: what settings.configure_environment() set
 # here (quiet task logs, no Hub downloads, where datatrove unpacks its URL block lists) goes with the job.
-RAY_WORKER_ENV = ("LOGURU_LEVEL", "HF_HUB_OFFLINE", "HF_ASSETS_CACHE")
+# Where object storage is and which profile to use go to the workers; keys never do (they would sit in
+# the job's runtime env): each node has its own credentials, as on any cluster.
+RAY_WORKER_ENV = ("LOGURU_LEVEL", "HF_HUB_OFFLINE", "HF_ASSETS_CACHE", "AWS_ENDPOINT_URL",
+                  "AWS_ENDPOINT_URL_S3", "AWS_REGION", "AWS_DEFAULT_REGION", "AWS_PROFILE")
 _ray_address: str | None = None  # the cluster this process joined, once per process
 
 
