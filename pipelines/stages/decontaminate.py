@@ -219,23 +219,26 @@ def _recall_section(methods: list[str]) -> str:
             cells.append(f"{found / total:.1%} ({found}/{total})" if total else "")
         lines.append(f"| {kind} | {' | '.join(cells)} |")
     flags = [f"{runs[m]['false_flags'][0]} of {runs[m]['false_flags'][1]:,}" for m in measured]
+    note = _paraphrase_note(kinds, measured)
     lines.append(f"| false flags (clean pages) | {' | '.join(flags)} |")
     return f"""
 Recall measured for the method{'s' if len(measured) > 1 else ''} used (`{table['measured_by']}`): items
 of {', '.join(table['benchmarks'].values())}, each edited as the row says and planted in one of
 {table['pages']:,} real pages ({table['real_text']}); the half of the items not used to choose the
-thresholds. Measured at the thresholds shown; a stage with other thresholds differs.{_paraphrase_note(kinds)}
+thresholds. Measured at the thresholds shown; a stage with other thresholds differs.{note}
 
 {chr(10).join(lines)}
 """
 
 
-def _paraphrase_note(kinds: list[str]) -> str:
+def _paraphrase_note(kinds: list[str], methods: list[str]) -> str:
     if "paraphrase" not in kinds:
         return ""
-    return (" A paraphrase is written by hand (the item's meaning in other words, as a rephrased training "
-            "sample reads), between two lines of a page; the semantic tier's false flags are counted on the "
-            "pages it was timed on.")
+    note = (" A paraphrase is written by hand (the item's meaning in other words, as a rephrased training "
+            "sample reads), between two lines of a page")
+    if any("semantic" in m for m in methods):
+        note += "; the semantic tier's false flags are counted on the pages it was timed on"
+    return note + "."
 
 
 def _params(run: dict) -> str:
