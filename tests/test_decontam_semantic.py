@@ -105,6 +105,7 @@ def test_index_pickles_without_its_encoder(semantic):
     assert load_encoder() is load_encoder()  # loaded once per process
 
 
+@pytest.mark.slow
 def test_method_semantic_in_a_build_marks_a_paraphrase(tmp_path):
     from pages import DATA
     from test_build import build
@@ -137,3 +138,15 @@ stages:
     assert next(r for r in rows if r["url"] == LIGHTHOUSE["url"])["contamination"] == ["qa-bench:q-light"]
     card = (path / "README.md").read_text()
     assert "overlap (n 5, threshold 0.8" in card and "then semantic (all-MiniLM-L6-v2" in card
+
+
+def test_the_semantic_fields_need_method_semantic(tmp_path):
+    from pydantic import ValidationError
+
+    from pipelines.stages.decontaminate import DecontamStage
+
+    bench = [{"name": "b", "path": str(tmp_path / "b.jsonl"), "shape": "gsm8k"}]
+    stage = DecontamStage(type="decontaminate", method="semantic", similarity=0.8, benchmarks=bench)
+    assert (stage.threshold, stage.similarity, stage.passage_words) == (0.8, 0.8, None)
+    with pytest.raises(ValidationError, match="similarity: only method: semantic"):
+        DecontamStage(type="decontaminate", similarity=0.8, benchmarks=bench)
