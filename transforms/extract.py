@@ -30,7 +30,7 @@ from transforms.extract_learned import MODEL, learned_text
 
 BACKENDS = ("trafilatura", "resiliparse", "hybrid", "learned")
 # The learned backend is ahead of trafilatura and the hybrid on real pages of every type (wcxb-dev's
-# held-out half, which its training never saw), at about 5x trafilatura's speed: the default.
+# held-out half, which its training never saw), at about 4x trafilatura's speed: the default.
 # bench/README.md has the figures.
 DEFAULT_BACKEND = "learned"
 
