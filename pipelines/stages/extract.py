@@ -25,7 +25,7 @@ class ExtractStage(Stage):
     libraries = ("datatrove", "trafilatura", "resiliparse", "selectolax")
     # datatrove's extractors count an empty result as plain "dropped".
     drop_aliases = {"dropped": "empty_text", "timeout": "timeout", "broken_process": "extractor_crashed",
-                    "clean_error": "extractor_error"}
+                    "clean_error": "extractor_error", "too_deep": "too_deeply_nested"}
 
     def files(self) -> list[str]:
         # the learned backend's trees decide what it keeps: a retrained model is new output

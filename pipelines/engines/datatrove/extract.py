@@ -10,7 +10,7 @@ from datatrove.data import DocumentsPipeline
 from datatrove.pipeline.extractors.base import BaseExtractor
 from datatrove.utils.typeshelper import StatHints
 
-from transforms.extract import Extractor
+from transforms.extract import Extractor, PageTooDeep
 
 
 class PageTimeout(BaseException):  # noqa: N818 (not an Exception: the extractors' broad excepts pass it on)
@@ -50,6 +50,9 @@ class BackendExtractor(BaseExtractor):
                         self.stat_update("extracted")
                     except PageTimeout:
                         self.stat_update("timeout")
+                        continue
+                    except PageTooDeep:
+                        self.stat_update("too_deep")
                         continue
                     except Exception:  # noqa: BLE001 (one page's failure, counted like datatrove's)
                         self.stat_update("clean_error")
