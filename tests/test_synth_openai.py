@@ -158,3 +158,30 @@ def test_the_distillation_recipe_rates_through_a_real_server(server, tmp_path):
     assert sum(stage["distill"]["label_distribution"].values()) == rating["rows"]
     assert (path / "quality_classifier.bin").is_file()
     assert stage["out"] + sum(stage["dropped"].values()) == stage["in"]
+
+
+def test_the_verified_math_recipe_solves_through_a_real_server(server, tmp_path):
+    # Four solutions per problem from the server (n reaches it), each checked against the known answer.
+    import json
+    from pathlib import Path
+
+    import pyarrow.parquet as pq
+    from test_build import build
+
+    from pipelines.recipe import builtin_recipes
+    from transforms.synth.answers import answers_match
+    from transforms.synth.problems import problems
+
+    result, _ = build(tmp_path / "state", tmp_path / "out", "stages.1.backend=openai",
+                      f"stages.1.base_url={server}", "stages.1.model=tiny",
+                      "stages.1.schema.properties.solution.maxLength=40", "stages.1.sampling.max_tokens=96",
+                      "stages.1.sampling.temperature=1.5", recipe=str(builtin_recipes()["verified-math"]))
+    path = Path(result["path"])
+    manifest = json.loads((path / "manifest.json").read_text())
+    math = next(s for s in manifest["stages"] if s["name"] == "synthesize-math")
+    assert (math["synth"]["model"], math["synth"]["generated_prompts"]) == ("tiny", 116)
+    assert math["in"] == 4 * 116 == math["out"] + sum(math["dropped"].values())
+    references = {p["id"]: p["answer"] for p in problems(120, seed=0)}
+    rows = pq.read_table(path / "data" / "math").to_pylist() if manifest["configs"]["math"]["rows"] else []
+    for row in rows:
+        assert answers_match(row["answer"], references[row["source_id"]]) and row["selected"] == "verified"
