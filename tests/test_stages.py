@@ -99,7 +99,7 @@ def test_editing_one_stage_step_reruns_from_that_stage_only(module, rerun, tmp_p
 
 @pytest.mark.slow
 def test_a_stage_type_from_one_file_builds(tmp_path, state, out):
-    recipe = _recipe(tmp_path, [{"type": "extract"}, {"type": "min_words", "min_words": 120},
+    recipe = _recipe(tmp_path, [{"type": "extract"}, {"type": "min_words", "min_words": 200},
                                 {"type": "langid", "languages": ["en"]}])
     env = {"PYTHONPATH": os.pathsep.join([str(PLUGINS), os.environ.get("PYTHONPATH", "")]),
            "PIPELINES_STAGES": "min_words", "PIPELINES_HOME": str(state)}
@@ -123,7 +123,7 @@ def test_a_stage_type_from_one_file_builds(tmp_path, state, out):
     assert stages["min_words"]["out"] == stages["langid"]["in"]
     assert manifest["code_version"]["stages"]["min_words"]
     rows = pq.read_table(version / "data").to_pylist()
-    assert rows and all(len(r["text"].split()) >= 120 for r in rows)
+    assert rows and all(len(r["text"].split()) >= 200 for r in rows)
     card = (version / "README.md").read_text()
     assert f"{stages['min_words']['dropped']['too_few_words']:,} documents had too few words" in card
 
