@@ -494,7 +494,8 @@ def config_report(plan: BuildPlan, results: list[dict], config: str) -> dict:
         stage, result = plan.stages[i], results[i]
         if isinstance(stage.spec, DecontamStage):
             decontaminated.append({"stage": stage.name, "benchmarks": [b.name for b in stage.spec.benchmarks],
-                                   "n": stage.spec.n, "auto": stage.auto,
+                                   "method": stage.spec.method, "n": stage.spec.n,
+                                   "threshold": stage.spec.threshold, "auto": stage.auto,
                                    "removed": sum(result["dropped"].values())})
     # Why not, where it was not: the recipe lists no benchmarks, or its decontaminate stage opts out.
     opted_out = any(isinstance(s.spec, DecontamStage) and s.spec.input is None and not s.spec.covers_synthetic

@@ -80,9 +80,18 @@ def _decontamination(config: dict) -> str:
                if config.get("decontamination_opted_out") else "the recipe lists no benchmarks")
         return f"Not decontaminated: {why}."
     return " ".join(
-        f"Decontaminated against {', '.join(d['benchmarks'])} ({d['n']}-grams, stage `{d['stage']}`"
+        f"Decontaminated against {', '.join(d['benchmarks'])} ({_how(d)}, stage `{d['stage']}`"
         f"{', added from the recipe benchmarks' if d['auto'] else ''}): {d['removed']:,} rows removed."
         for d in done)
+
+
+def _how(done: dict) -> str:
+    """A config's decontamination method in a few words (versions before methods were named: n-grams)."""
+    method = done.get("method", "ngram")
+    if method == "ngram":
+        return f"{done['n']}-grams"
+    how = f"overlap of {done['n']}-grams at {done['threshold']}"
+    return how if method == "overlap" else f"{how}, then semantic"
 
 
 def _recipe_section(manifest: dict) -> str:

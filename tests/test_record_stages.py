@@ -176,11 +176,12 @@ def test_synthetic_rows_are_decontaminated_against_the_recipe_benchmarks(first, 
     assert manifest["stages"][-1]["dropped"] == {"gopher_short_doc": short} and short > 0
     config = manifest["configs"]["qa"]
     assert config["rows"] == len(rows)
-    assert config["decontaminated"] == [{"stage": "decontaminate-qa", "benchmarks": ["planted"], "n": 8,
-                                         "auto": True, "removed": auto["dropped"]["planted"]}]
+    assert config["decontaminated"] == [{"stage": "decontaminate-qa", "benchmarks": ["planted"],
+                                         "method": "overlap", "n": 8, "threshold": 0.8, "auto": True,
+                                         "removed": auto["dropped"]["planted"]}]
     card = (path / "README.md").read_text()
-    assert ("Decontaminated against planted (8-grams, stage `decontaminate-qa`, added from the recipe "
-            f"benchmarks): {len(flagged)} rows removed.") in card
+    assert ("Decontaminated against planted (overlap of 8-grams at 0.8, stage `decontaminate-qa`, added from "
+            f"the recipe benchmarks): {len(flagged)} rows removed.") in card
     assert "| decontaminate-qa (added) |" in card and "| gopher_quality-qa |" in card
 
 
