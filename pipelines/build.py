@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
-import fcntl
 import json
 import os
 import shutil
@@ -238,14 +237,6 @@ def writer_code_version() -> str:
     return sha256_json([inspect.getsource(m) for m in (card, writer, document, record)])[:16]
 
 
-@contextlib.contextmanager
-def _file_lock(path: Path) -> Iterator[None]:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with open(path, "w") as handle:
-        fcntl.flock(handle, fcntl.LOCK_EX)
-        yield
-
-
 def run_stage(plan: BuildPlan, index: int) -> dict:
     """Run one stage on its own (reading the previous stage's cache), or reuse its cached output."""
     return run_group(plan, [index])[0]
@@ -258,7 +249,7 @@ def run_group(plan: BuildPlan, group: list[int]) -> list[dict]:
     remote = plan.remote_cache
     with contextlib.ExitStack() as locks:
         for i in group:  # in stage order, so concurrent builds sharing stages cannot deadlock
-            locks.enter_context(_file_lock(plan.cache_dir / f"{plan.stages[i].fingerprint}.lock"))
+            locks.enter_context(storage.file_lock(plan.cache_dir / f"{plan.stages[i].fingerprint}.lock"))
             if remote:  # and builds on other machines
                 locks.enter_context(remote.lock(plan.stages[i].fingerprint))
         for i in group:

@@ -9,6 +9,7 @@ which may name an endpoint or a profile but never hold a secret: a recipe is cop
 from __future__ import annotations
 
 import contextlib
+import fcntl
 import json
 import os
 import re
@@ -212,6 +213,15 @@ def stale(owner: dict) -> bool:
     except (KeyError, TypeError, ValueError):
         return True
     return (datetime.now(UTC) - since).total_seconds() > LOCK_LEASE_S
+
+
+@contextlib.contextmanager
+def file_lock(path: Path) -> Iterator[None]:
+    """An exclusive lock on a local file, held by this process until the block ends (or it dies)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path, "w") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        yield
 
 
 @contextlib.contextmanager

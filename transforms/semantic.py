@@ -79,7 +79,22 @@ def _views(text: str) -> list[str]:
     return [text, prose] if prose and len(prose.split()) >= MIN_TOKENS else [text]
 
 
-class SemanticIndex:
+class _Matches:
+    """The index interface the decontaminate step calls, from an index's match_details_batch."""
+
+    def match_scores_batch(self, texts: list[str]) -> list[list[tuple[str, str, float]]]:
+        """(benchmark, item id, score) of each item flagged in each text."""
+        return [[(m.benchmark, m.item, m.score) for m in found] for found in self.match_details_batch(texts)]
+
+    def match_batch(self, texts: Iterable[str]) -> list[list[tuple[str, str]]]:
+        """The distinct (benchmark, item id) pairs flagged in each text."""
+        return [[(m.benchmark, m.item) for m in found] for found in self.match_details_batch(list(texts))]
+
+    def match(self, text: str) -> list[tuple[str, str]]:
+        return self.match_batch([text])[0]
+
+
+class SemanticIndex(_Matches):
     """Benchmark texts' sentence embeddings in a faiss index, and the items a document's passages are near."""
 
     def __init__(self, threshold: float = THRESHOLD, passage_words: int = 64, model: str | None = None,
@@ -188,17 +203,6 @@ class SemanticIndex:
         return [sorted(Match(self.benchmarks[b], item, "semantic", round(score, 4), s, e)
                        for (b, item), (score, s, e) in found.items()) for found in best]
 
-    def match_scores_batch(self, texts: list[str]) -> list[list[tuple[str, str, float]]]:
-        """(benchmark, item id, cosine) of each item flagged in each text."""
-        return [[(m.benchmark, m.item, m.score) for m in found] for found in self.match_details_batch(texts)]
-
-    def match_batch(self, texts: Iterable[str]) -> list[list[tuple[str, str]]]:
-        """The distinct (benchmark, item id) pairs flagged in each text."""
-        return [[(m.benchmark, m.item) for m in found] for found in self.match_details_batch(list(texts))]
-
-    def match(self, text: str) -> list[tuple[str, str]]:
-        return self.match_batch([text])[0]
-
     def stats(self) -> dict:
         """What is indexed and how it is compared: the encoder, the thresholds, items, texts, skipped."""
         if not self._built:
@@ -229,7 +233,7 @@ class _Read(list):
     skipped: dict
 
 
-class TieredIndex:
+class TieredIndex(_Matches):
     """Several indexes in turn: each later tier looks only at the texts the earlier ones did not flag."""
 
     def __init__(self, tiers: list):
@@ -254,15 +258,6 @@ class TieredIndex:
                 found[i] = matches
             left = [i for i in left if not found[i]]
         return found
-
-    def match_scores_batch(self, texts: list[str]) -> list[list[tuple[str, str, float]]]:
-        return [[(m.benchmark, m.item, m.score) for m in found] for found in self.match_details_batch(texts)]
-
-    def match_batch(self, texts: Iterable[str]) -> list[list[tuple[str, str]]]:
-        return [[(m.benchmark, m.item) for m in found] for found in self.match_details_batch(list(texts))]
-
-    def match(self, text: str) -> list[tuple[str, str]]:
-        return self.match_batch([text])[0]
 
     def stats(self) -> dict:
         """Each tier's stats, in order; `method` names them all (overlap+semantic)."""

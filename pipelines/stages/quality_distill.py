@@ -3,8 +3,6 @@ scores every document (FineWeb-Edu's recipe: an LLM's labels distilled into a ch
 
 from __future__ import annotations
 
-import contextlib
-import fcntl
 import hashlib
 import json
 import shutil
@@ -17,6 +15,7 @@ from pydantic import Field, ValidationError, model_validator
 from pipelines.errors import USER_ERRORS, PipelinesError
 from pipelines.stages.base import Stage, StageRun
 from pipelines.stages.synthesize import ROWS, SynthesizeStage
+from pipelines.storage import file_lock
 
 CLASSIFIER = "quality_classifier.bin"  # in the stage's output and the version; its report beside it
 SAMPLE = "sample.jsonl"  # the rated documents (id, text), sorted by id
@@ -131,7 +130,8 @@ class QualityDistillStage(Stage):
     def _cached(ctx: StageRun, step: str, key: str, make: Callable[[Path], None]) -> tuple[Path, bool]:
         """A step's folder under the stage cache, made once per key (renamed into place when complete)."""
         final = ctx.plan.cache_dir / f"quality_distill-{step}" / key
-        with _lock(final.with_name(f"{key}.lock")):
+        # Two builds that differ only after this step (another threshold) share it: one makes it, one waits.
+        with file_lock(final.with_name(f"{key}.lock")):
             if final.is_dir():
                 return final, True
             work = final.with_name(f"{key}.partial")
@@ -311,12 +311,3 @@ def _texts(docs: Iterator[dict]) -> Callable[[str], str]:
         return current["text"]
 
     return text
-
-
-@contextlib.contextmanager
-def _lock(path: Path) -> Iterator[None]:
-    # Two builds that differ only after this step (another threshold) share it: one makes it, one waits.
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with open(path, "w") as handle:
-        fcntl.flock(handle, fcntl.LOCK_EX)
-        yield
