@@ -163,23 +163,27 @@ def _blocks(root, max_nodes: int) -> tuple[list[Block], list[str]]:
     # word bits, near bits, chain, kind, in a link, in pre). A block element's end is (None, its context).
     stack: list[tuple] = [(root, (0, 0, 0, 0, (), 11, False, False))]
     push, pop = stack.append, stack.pop
+    add = parts.append
+    # the module's tables as locals: the loop runs once per node
+    skip, block, cell, tag_bit, kind_of = SKIP, BLOCK, CELL, _TAG_BIT.get, _KIND.get
+    cached_bits, word_bits = _class_cache.get, _word_bits
     seen = 0
     while stack:
         node, ctx = pop()
         if node is None:  # the end of a block element: its text so far is a block
-            flush(*ctx)
+            if parts:
+                flush(*ctx)
             continue
         tag = node.tag
         if tag == "-text":
             value = node.text_content
             if value:
-                pre = ctx[7]
                 # a newline in the source is a space to a reader (outside <pre>)
-                parts.append(value if pre else value.replace("\n", " "))
+                add(value if ctx[7] else value.replace("\n", " "))
                 if ctx[6]:
                     links[0] += len(value.strip())
             continue
-        if tag[0] == "-" or tag in SKIP:  # comments, doctype; scripts, styles
+        if tag in skip or tag[0] == "-":  # scripts, styles; comments, doctype
             if tag == "script" and node.attributes.get("type") == "application/ld+json":
                 jsonld.append(node.text())
             continue
@@ -187,7 +191,7 @@ def _blocks(root, max_nodes: int) -> tuple[list[Block], list[str]]:
         if seen > max_nodes:  # a pathological page: what was read so far stands for it
             break
         if tag == "br":
-            parts.append("\n")
+            add("\n")
             continue
         attrs = node.attributes
         bits = 0
@@ -199,28 +203,32 @@ def _blocks(root, max_nodes: int) -> tuple[list[Block], list[str]]:
             if ident:
                 words = f"{words} {ident}"
             if words:
-                bits = _word_bits(words)
-        child = node.last_child
-        if tag in BLOCK:
-            flush(*ctx)  # the text before it is its parent's
+                bits = cached_bits(words)
+                if bits is None:
+                    bits = word_bits(words)
+        if tag in block:
+            if parts:
+                flush(*ctx)  # the text before it is its parent's
             depth, tbits, wbits, nbits, chain, kind, in_link, pre = ctx
             chain = (seen, *chain[:3])  # seen counts elements: an id unique within the page
-            kind = _KIND.get(tag, 11)
+            kind = kind_of(tag, 11)
             pre = pre or tag == "pre"
-            ctbits, cwbits = tbits | _TAG_BIT.get(tag, 0), wbits | bits
+            ctbits, cwbits = tbits | tag_bit(tag, 0), wbits | bits
             # near bits: its own class words and those of the block it sits in
             push((None, (depth, ctbits, cwbits, bits | nbits, chain, kind, in_link, pre)))
+            child = node.last_child
             if child is None:
                 continue
             ctx = (depth + 1, ctbits, cwbits, bits, chain, kind, in_link, pre)
         else:
-            if tag in CELL and parts:  # cells do not break their row: a row is one line, its cells separated
-                parts.append(" | ")
+            if parts and tag in cell:  # cells do not break their row: a row is one line, its cells separated
+                add(" | ")
+            child = node.last_child
             if child is None:
                 continue
             depth, tbits, wbits, nbits, chain, kind, in_link, pre = ctx
             in_link = in_link or tag == "a"
-            ctx = (depth + 1, tbits | _TAG_BIT.get(tag, 0), wbits | bits, nbits, chain, kind, in_link, pre)
+            ctx = (depth + 1, tbits | tag_bit(tag, 0), wbits | bits, nbits, chain, kind, in_link, pre)
         while child is not None:
             push((child, ctx))
             child = child.prev
@@ -293,8 +301,10 @@ def _features(blocks: list[Block], jsonld_bits: int, title: str) -> tuple[np.nda
     page_links = float(links.sum()) / total
     # the containers: each block's first four block elements, their text, link text and block count
     ids: dict[int, int] = {}
-    chains = np.array([[ids.setdefault(c, len(ids)) for c in b.chain] + [-1] * (4 - len(b.chain))
-                       for b in blocks], np.int64)
+    number = ids.setdefault
+    pad = ([-1] * 4, [-1] * 3, [-1] * 2, [-1], [])
+    chains = np.array([[number(c, len(ids)) for c in chain] + pad[len(chain)]
+                       for chain in [b.chain for b in blocks]], np.int64)
     flat = chains.ravel()
     valid = flat >= 0
     owners = np.repeat(np.arange(n), 4)[valid]
@@ -321,11 +331,15 @@ def _features(blocks: list[Block], jsonld_bits: int, title: str) -> tuple[np.nda
                           np.full(n, page_links), np.full(n, n_log)], 1))
     cols.append(np.repeat(_bits([jsonld_bits], len(_JSONLD_TYPES)), n, 0))
     # repeated text (menus printed twice, "Reply" under every post) and the page's own title
-    times = Counter(b.text for b in blocks)
+    times = Counter(texts)
     title_words = set(title.lower().split())
-    in_title = [len(title_words.intersection(b.text.lower().split())) / (b.text.count(" ") + 1)
-                if title_words and len(b.text) < 300 else 0.0 for b in blocks]
-    cols.append(np.stack([np.log([times[b.text] for b in blocks]), in_title], 1))
+    if title_words:
+        common = title_words.intersection
+        in_title = [len(common(text.lower().split())) / count if chars < 300 else 0.0
+                    for text, chars, count in zip(texts, sizes, words, strict=True)]
+    else:
+        in_title = [0.0] * n
+    cols.append(np.stack([np.log([times[text] for text in texts]), in_title], 1))
     return np.concatenate(cols, 1).astype(np.float32), chains
 
 
