@@ -286,14 +286,16 @@ def _run_fresh(plan: BuildPlan, run: list[int]) -> dict[int, dict]:
         work.mkdir(parents=True, exist_ok=True)
         (work / "tasks").write_text(marker)
         works[i] = work
-        if remote and _remote_work(plan, i):
+        if remote:
             remote.start(plan.stages[i].fingerprint, marker)
     first = run[0]
-    previous = _data(plan, first - 1) if first else None
     spec = plan.stages[first].spec
     kept_nothing = first and plan.stages[first - 1].spec.makes_documents and not _funnel(plan, first - 1)[
         "out"]
-    ctx = StageRun(plan, first, previous, works[first], _runner(plan, [first]))
+    alone = not plan.fuses(first)
+    previous = _shared_data(plan, first - 1) if first and alone else None
+    tasks = remote.partial(plan.stages[first].fingerprint) if remote else None
+    ctx = StageRun(plan, first, previous, works[first], _runner(plan, [first]), tasks)
     if kept_nothing and spec.makes_documents:
         results = {i: dict(EMPTY_FUNNEL) for i in run}
     elif isinstance(spec, RecordStage) and spec.input is not None:
@@ -304,6 +306,8 @@ def _run_fresh(plan: BuildPlan, run: list[int]) -> dict[int, dict]:
         _report(plan, run, 1, 1)
     else:
         results = _run_fused(plan, run, works)
+    if alone:  # what its tasks wrote, committed with it
+        ctx.fetch()
     seconds = round((time.monotonic() - started) / len(run), 3)
     for i in run:
         stage = plan.stages[i]
@@ -322,21 +326,12 @@ def _run_fresh(plan: BuildPlan, run: list[int]) -> dict[int, dict]:
     return results
 
 
-def _remote_work(plan: BuildPlan, i: int) -> bool:
-    """Whether stage i's tasks write their output and completion markers straight to the remote stage
-    cache: a streaming stage with no side files of its own (those are read back from the local work
-    folder by its finish(), so such a stage needs a disk its workers share with the driver)."""
-    spec = plan.stages[i].spec
-    return plan.cache_url is not None and plan.fuses(i) and type(spec).finish is Stage.finish
-
-
 def _run_fused(plan: BuildPlan, run: list[int], works: dict[int, Path]) -> dict[int, dict]:
     """Consecutive streaming stages as one datatrove pipeline, a cache writer teed after each stage: each
     stage keeps its own cache, funnel and drop reasons, and a later change reruns from there."""
     remote = plan.remote_cache
     # Where each stage's tasks write: the local work folder, or its remote twin (pulled back after).
-    where = {i: remote.partial(plan.stages[i].fingerprint) if _remote_work(plan, i) else works[i]
-             for i in run}
+    where = {i: remote.partial(plan.stages[i].fingerprint) if remote else works[i] for i in run}
     steps, records_in = _source(plan, run[0], where[run[0]])
     spans = []
     for i in run:
@@ -375,12 +370,7 @@ def _source(plan: BuildPlan, first: int, work: Path | str) -> tuple[list, int | 
         again.insert(0, k)
         k -= 1
     # A remote twin's tasks read the previous stage from the remote cache (committed before this ran).
-    source = None
-    if isinstance(work, str) and k >= 0:
-        remote, fingerprint = plan.remote_cache, plan.stages[k].fingerprint
-        remote.push(plan.cache_dir / fingerprint, fingerprint)  # a no-op unless cached here only
-        source = remote.data(fingerprint)
-    steps = [cache_reader(source or _data(plan, k))] if k >= 0 else []
+    steps = [cache_reader(_shared_data(plan, k))] if k >= 0 else []
     for j in again:
         sub = storage.join(work, f"source-{j}")
         if isinstance(sub, Path):
@@ -391,6 +381,17 @@ def _source(plan: BuildPlan, first: int, work: Path | str) -> tuple[list, int | 
 
 def _data(plan: BuildPlan, i: int) -> Path:
     return plan.cache_dir / plan.stages[i].fingerprint / "data"
+
+
+def _shared_data(plan: BuildPlan, i: int) -> Path | str:
+    """Stage i's cached output where the tasks read it: on the remote stage cache if there is one (it is
+    committed there before a later stage runs), else the local cache."""
+    remote = plan.remote_cache
+    if not remote:
+        return _data(plan, i)
+    fingerprint = plan.stages[i].fingerprint
+    remote.push(plan.cache_dir / fingerprint, fingerprint)  # a no-op unless cached here only
+    return remote.data(fingerprint)
 
 
 def _funnel(plan: BuildPlan, i: int) -> dict:

@@ -65,9 +65,14 @@ class RemoteStageCache:
             shutil.rmtree(staging, ignore_errors=True)
         return True
 
-    def pull_partial(self, fingerprint: str, work: Path) -> None:
-        """Copy what a stage's tasks wrote remotely into its local work folder."""
-        self._download(self._key(f"{fingerprint}.partial"), work)
+    def pull_partial(self, fingerprint: str, work: Path, *parts: str) -> None:
+        """Copy what a stage's tasks wrote remotely (under `parts`, or all of it) into its local work folder;
+        a file copied before, as large, is not copied again."""
+        self._download(self._key(f"{fingerprint}.partial", *parts), work.joinpath(*parts))
+
+    def put_partial(self, fingerprint: str, work: Path, name: str) -> None:
+        """Upload a file the driver wrote in a stage's local work folder, for the stage's tasks to read."""
+        self._call(lambda: self.fs.put_file(str(work / name), self._key(f"{fingerprint}.partial", name)))
 
     def push(self, final: Path, fingerprint: str) -> None:
         """Upload a finished stage, its funnel last; one already committed (by another build) is kept."""
@@ -101,11 +106,13 @@ class RemoteStageCache:
     def _download(self, key: str, folder: Path) -> None:
         """Every object under `key` into `folder`, by relative path."""
         try:
-            found = self._call(lambda: self.fs.find(key), expected=(FileNotFoundError,))
+            found = self._call(lambda: self.fs.find(key, detail=True), expected=(FileNotFoundError,))
         except FileNotFoundError:
-            found = []
-        for name in found:
+            found = {}
+        for name, info in found.items():
             target = folder / name[len(key):].lstrip("/")
+            if target.is_file() and target.stat().st_size == info["size"]:  # objects are written whole
+                continue
             target.parent.mkdir(parents=True, exist_ok=True)
             self._call(lambda n=name, t=target: self.fs.get_file(n, str(t)))
         folder.mkdir(parents=True, exist_ok=True)

@@ -7,12 +7,14 @@ from __future__ import annotations
 import json
 import shutil
 import socket
+import subprocess
 import tempfile
+import warnings
 from pathlib import Path
 
 import pytest
 import s3fs
-from conftest import run_cli
+from conftest import BIN, run_cli
 from pages import DATA
 
 from pipelines.store import DatasetStore
@@ -27,15 +29,38 @@ stages:
   - {{type: extract, backend: trafilatura, timeout: 5}}
   - {{type: langid, languages: [en]}}
 """
+# A barrier of four executor runs, a stage with side files its report reads, and a barrier that reads its
+# tasks' side files between two runs: each must have its tasks write to the S3 server, not the driver's disk.
+BARRIERS = """\
+  - {{type: dedup_exact}}
+  - type: decontaminate
+    benchmarks: [{{name: qa-bench, path: {assets}/bench.jsonl, shape: gsm8k, id_field: id}}]
+  - {{type: quality, model: {assets}/quality.bin, keep_top: 0.5}}
+"""
 PARQUET = "data/train-00000-of-00001.parquet"
 
 
-def recipe(folder: Path, inputs: str, kind: str = "local", address: str | None = None) -> Path:
+def recipe(folder: Path, inputs: str, kind: str = "local", address: str | None = None,
+           assets: Path | None = None) -> Path:
     folder.mkdir(parents=True, exist_ok=True)
     ray = f", ray: {{address: '{address}'}}" if address else ""
     path = folder / "s3-demo.yaml"
-    path.write_text(RECIPE.format(inputs=inputs, kind=kind, ray=ray))
+    path.write_text(RECIPE.format(inputs=inputs, kind=kind, ray=ray) + (
+        BARRIERS.format(assets=assets) if assets else ""))
     return path
+
+
+@pytest.fixture(scope="module")
+def assets(tmp_path_factory) -> Path:
+    """A benchmark with an item that a demo page contains, and a small quality classifier."""
+    from quality_model import train_small_model
+    from test_decontam_stage import write_case
+
+    folder = tmp_path_factory.mktemp("assets")
+    write_case(folder)
+    train_small_model(folder / "model")
+    shutil.move(folder / "model" / "quality.bin", folder / "quality.bin")
+    return folder
 
 
 @pytest.fixture
@@ -48,11 +73,11 @@ def on_s3(s3, request) -> dict:
     return {"inputs": f"s3://crawls/{name}", "home": f"s3://cache/{name}", "out": f"s3://store/{name}"}
 
 
-def local_build(tmp_path: Path) -> bytes:
+def local_build(tmp_path: Path, assets: Path | None = None) -> bytes:
     """The same recipe built on the local executor with everything on local disk."""
     where = tmp_path / "local"
-    result = run_cli("build", str(recipe(where, str(DATA / "web-demo"))), "--out", str(where / "out"),
-                     env={"PIPELINES_HOME": str(where / "state")}, cwd=where)
+    result = run_cli("build", str(recipe(where, str(DATA / "web-demo"), assets=assets)), "--out",
+                     str(where / "out"), env={"PIPELINES_HOME": str(where / "state")}, cwd=where)
     assert result.returncode == 0, result.stderr
     return (Path(result.stdout.strip().splitlines()[-1]) / PARQUET).read_bytes()
 
@@ -108,30 +133,70 @@ def test_the_stage_cache_on_s3_is_shared_by_the_builds_of_two_machines(s3, on_s3
         assert s3.secret not in text and s3.key_id not in text
 
 
+def hidden_from(folder: Path, bin_dir: Path) -> Path:
+    """A `ray` that starts its node with `folder` hidden under an empty tmpfs (a mount namespace of its
+    own): the node's tasks cannot see or write the driver's files there, as on another machine."""
+    folder.mkdir(parents=True, exist_ok=True)
+    bin_dir.mkdir(parents=True, exist_ok=True)
+    ray = bin_dir / "ray"
+    start = f'mount -t tmpfs hidden "{folder}" && exec "{BIN / "ray"}" "$@"'
+    ray.write_text(f"#!/bin/sh\nexec unshare --mount --propagation private sh -c '{start}' ray \"$@\"\n")
+    ray.chmod(0o755)
+    return bin_dir
+
+
+def can_hide_folders() -> bool:
+    probe = subprocess.run(["unshare", "--mount", "--propagation", "private", "sh", "-c",
+                            "mount -t tmpfs probe /mnt"], capture_output=True)
+    return probe.returncode == 0
+
+
 @pytest.mark.slow
-def test_a_ray_build_with_inputs_cache_and_store_on_s3_writes_the_local_bytes(s3, on_s3, tmp_path):
+def test_a_ray_build_with_inputs_cache_and_store_on_s3_writes_the_local_bytes(s3, on_s3, assets, tmp_path,
+                                                                             monkeypatch):
+    import test_ray
     from test_ray import Cluster
 
-    local = local_build(tmp_path)
+    local = local_build(tmp_path, assets)
     # The nodes have the S3 endpoint and credentials in their environment, as a cluster's machines have
-    # their own; no folder of the driver's is named to them but the checkout their code comes from.
+    # their own; the driver's folder (its recipe, its local state) is hidden from them where this machine
+    # lets a test make mount namespaces (root), so a task that wrote there would be lost to the driver.
+    where = tmp_path / "ray"
+    hidden = can_hide_folders()
+    if hidden:
+        monkeypatch.setattr(test_ray, "BIN", hidden_from(where, tmp_path / "bin"))
+    else:
+        warnings.warn("no mount namespaces here: the Ray nodes see the driver's folder", stacklevel=1)
     base = Path(tempfile.mkdtemp(prefix="ray-", dir="/tmp"))
     cluster = Cluster(base)
     try:
-        path = recipe(tmp_path / "ray", on_s3["inputs"], "ray", cluster.address)
+        path = recipe(where, on_s3["inputs"], "ray", cluster.address, assets)
         built = run_cli("build", str(path), "--out", on_s3["out"],
-                        env={"PIPELINES_HOME": on_s3["home"], **s3.env}, cwd=tmp_path / "ray")
+                        env={"PIPELINES_HOME": on_s3["home"], **s3.env}, cwd=where)
         assert built.returncode == 0, built.stderr
     finally:
         cluster.stop()
         shutil.rmtree(base, ignore_errors=True)
     assert remote_parquet(s3, f"{on_s3['out']}/s3-demo/v1") == local
+    manifest = DatasetStore(on_s3["out"], "s3-demo").manifest("v1")
+    decontaminate = next(s for s in manifest["stages"] if s["type"] == "decontaminate")
+    assert decontaminate["contamination"]["qa-bench"]["records"] == 2  # the side files reached the driver
     stages = committed_stages(s3, on_s3["home"])
-    # The Ray tasks wrote their output and completion markers to the S3 server: 2 tasks of one fused run.
-    kept = [files for files in stages.values() if any(f.startswith("data/") for f in files)]
-    assert len(kept) == 2
-    assert sorted(f for files in stages.values() for f in files if f.startswith("completions/")) == [
-        "completions/00000", "completions/00001"]
+    by_type = {json.loads(s3fs.S3FileSystem(endpoint_url=s3.url).cat_file(
+        f"{on_s3['home'].removeprefix('s3://')}/stages/{name}/funnel.json"))["type"]: files
+        for name, files in stages.items()}
+    # Every executor run's completion markers, committed with its stage: one fused run of 2 tasks (read,
+    # extract, langid), dedup's four passes, decontaminate's run, and quality's scoring and keeping.
+    markers = {kind: sorted(f for f in files if "completions/" in f) for kind, files in by_type.items()}
+    assert markers["langid"] == ["completions/00000", "completions/00001"]
+    assert markers["dedup_exact"] == ["bucket/completions/00000", "cluster/completions/00000",
+                                      "completions/00000", "completions/00001",
+                                      "sign/completions/00000", "sign/completions/00001"]
+    assert markers["decontaminate"] == ["completions/00000", "completions/00001"]
+    assert markers["quality"] == ["completions/00000", "completions/00001",
+                                  "scoring/completions/00000", "scoring/completions/00001"]
+    for kind, side in (("dedup_exact", "table/"), ("decontaminate", "matches/"), ("quality", "scores/")):
+        assert sum(f.startswith(side) for f in by_type[kind]) == 2, (kind, by_type[kind])
 
 
 def test_one_machine_at_a_time_makes_a_stage(s3, on_s3):

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, ClassVar
 
 from pydantic import BaseModel, ConfigDict
 
+from pipelines import storage
 from pipelines.engines.libraries import library_version
 
 if TYPE_CHECKING:
@@ -33,9 +34,33 @@ class StageRun:
 
     plan: BuildPlan
     index: int  # in plan.stages (0 is the read stage)
-    previous: Path | None  # the previous stage's cached output
-    work: Path  # this stage's folder, renamed into the cache when the stage completes
+    previous: Path | str | None  # the previous stage's cached output, where the tasks read it
+    work: Path  # this stage's local folder, renamed into the cache when the stage completes
     run: Callable[..., list[dict]]  # run(steps, logging_dir, tasks=None) -> each step's summed stats
+    # Where its tasks write: `work`, or its twin on the remote stage cache (no disk shared with them).
+    tasks: Path | str | None = None
+
+    def at(self, *parts: str) -> Path | str:
+        """A file or folder that the stage's tasks write (or read from what earlier tasks wrote)."""
+        return storage.join(self.tasks or self.work, *parts)
+
+    def fetch(self, *parts: str) -> Path:
+        """What the tasks wrote under `parts`, in the local work folder (copied from the remote twin)."""
+        if isinstance(self.tasks, str):
+            self.plan.remote_cache.pull_partial(self.plan.stages[self.index].fingerprint, self.work, *parts)
+        return self.work.joinpath(*parts)
+
+    def upload(self, name: str) -> Path | str:
+        """A file the driver wrote in `work`, where the tasks read it (copied to the remote twin)."""
+        if isinstance(self.tasks, str):
+            self.plan.remote_cache.put_partial(self.plan.stages[self.index].fingerprint, self.work, name)
+        return self.at(name)
+
+    def shared(self, path: Path) -> Path | str:
+        """A file of a committed stage in the local cache, as the tasks read it: its remote copy if any."""
+        if not isinstance(self.tasks, str):
+            return path
+        return storage.join(self.plan.remote_cache.url, *path.relative_to(self.plan.cache_dir).parts)
 
 
 class Stage(Spec):
@@ -91,8 +116,9 @@ class Stage(Spec):
         """Whether its output's words are the dataset's (not HTML's): counted in the funnel."""
         return True
 
-    def steps(self, work: Path) -> list:
-        """A streaming stage's datatrove steps; side files go under `work`."""
+    def steps(self, work: Path | str) -> list:
+        """A streaming stage's datatrove steps; side files go under `work` (a URL where the tasks write to
+        the remote stage cache)."""
         raise NotImplementedError(f"{self.type} is not a streaming stage")
 
     def finish(self, work: Path, result: dict) -> dict:

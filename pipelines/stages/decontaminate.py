@@ -7,6 +7,7 @@ from typing import Literal
 
 from pydantic import Field, model_validator
 
+from pipelines import storage
 from pipelines.stages.base import Spec, absolute
 from pipelines.stages.records import RecordStage
 
@@ -120,7 +121,7 @@ class DecontamStage(RecordStage):
     def streaming(self) -> bool:
         return True
 
-    def steps(self, work: Path) -> list:
+    def steps(self, work: Path | str) -> list:
         """Index the benchmarks here (memory bounded by them); the index travels with the step."""
         from pipelines.engines.datatrove.decontam import DecontamFilter
         from transforms.decontam import NGramIndex
@@ -137,7 +138,7 @@ class DecontamStage(RecordStage):
         for bench in self.benchmarks:
             index.add_benchmark(bench.name, bench.items())
         self._index_stats = index.stats()
-        return [DecontamFilter(index, self.action, str(work / "matches"), self.fields)]
+        return [DecontamFilter(index, self.action, str(storage.join(work, "matches")), self.fields)]
 
     def finish(self, work: Path, result: dict) -> dict:
         from pipelines.engines.datatrove.decontam import read_matches, write_match_table

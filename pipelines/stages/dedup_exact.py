@@ -27,16 +27,15 @@ class DedupStage(RecordStage):
         from pipelines.engines.datatrove import dedup
         from pipelines.funnel import pipeline_funnel
 
-        work = ctx.work
-        signatures, order = str(work / "signatures"), str(work / "order")
+        signatures, order = str(ctx.at("signatures")), str(ctx.at("order"))
         sign, config, reason = self.signature(signatures, order)
-        ctx.run([self.reader(ctx), sign], work / "sign")
-        pairs, clusters = str(work / "pairs"), str(work / "clusters")
-        ctx.run([dedup.buckets_step(signatures, pairs, config)], work / "bucket", tasks=config.num_buckets)
-        ctx.run([dedup.InputOrderCluster(pairs, clusters, config, order)], work / "cluster", tasks=1)
-        keep = dedup.ClusterFilter(clusters, str(work / "table"), reason)
-        stats = ctx.run([self.reader(ctx), keep, self.writer(ctx)], work)
-        counts = dedup.write_cluster_table(work / "table", work / "clusters.parquet")
+        ctx.run([self.reader(ctx), sign], ctx.at("sign"))
+        pairs, clusters = str(ctx.at("pairs")), str(ctx.at("clusters"))
+        ctx.run([dedup.buckets_step(signatures, pairs, config)], ctx.at("bucket"), tasks=config.num_buckets)
+        ctx.run([dedup.InputOrderCluster(pairs, clusters, config, order)], ctx.at("cluster"), tasks=1)
+        keep = dedup.ClusterFilter(clusters, str(ctx.at("table")), reason)
+        stats = ctx.run([self.reader(ctx), keep, self.writer(ctx)], ctx.at())
+        counts = dedup.write_cluster_table(ctx.fetch("table"), ctx.work / "clusters.parquet")
         return pipeline_funnel(stats, self.drop_aliases) | {"dedup": {
             "keep": dedup.KEEP_RULE, "fields": self.fields or [self.default_text], **self.report(), **counts}}
 

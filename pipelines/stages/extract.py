@@ -43,7 +43,7 @@ class ExtractStage(Stage):
     def streaming(self) -> bool:
         return True
 
-    def steps(self, work: Path) -> list:
+    def steps(self, work: Path | str) -> list:
         if self.backend == "trafilatura":  # datatrove's own step
             from datatrove.pipeline.extractors import Trafilatura
 

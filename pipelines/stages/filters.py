@@ -33,7 +33,7 @@ class FilterStage(RecordStage):
     def streaming(self) -> bool:
         return True
 
-    def steps(self, work: Path) -> list:
+    def steps(self, work: Path | str) -> list:
         return [self.filter_class(**self.model_dump(exclude={"type", "input", "fields"}))]
 
 

@@ -34,7 +34,7 @@ class LangIdStage(Stage):
     def streaming(self) -> bool:
         return True
 
-    def steps(self, work: Path) -> list:
+    def steps(self, work: Path | str) -> list:
         from pipelines.engines.datatrove.langid import LanguageIDFilter
 
         return [LanguageIDFilter(self.languages, self.min_score, self.model)]

@@ -8,6 +8,7 @@ from typing import Literal
 
 from pydantic import Field, model_validator
 
+from pipelines import storage
 from pipelines.errors import USER_ERRORS, PipelinesError
 from pipelines.stages.base import StageRun
 from pipelines.stages.records import RecordStage
@@ -51,11 +52,11 @@ class QualityStage(RecordStage):
     def _threshold(self) -> tuple[float, str]:
         return (self.threshold if self.threshold is not None else -math.inf), "below_threshold"
 
-    def steps(self, work: Path) -> list:
+    def steps(self, work: Path | str) -> list:
         from pipelines.engines.datatrove.quality import QualityScorer, ScoreFilter
 
         threshold, reason = self._threshold()
-        return [QualityScorer(self.model, str(work / "scores")), ScoreFilter(threshold, reason)]
+        return [QualityScorer(self.model, str(storage.join(work, "scores"))), ScoreFilter(threshold, reason)]
 
     def finish(self, work: Path, result: dict) -> dict:
         threshold, _ = self._threshold() if self.keep_top is None else (result.pop("_threshold"), None)
@@ -75,13 +76,13 @@ class QualityStage(RecordStage):
         from pipelines.funnel import pipeline_funnel
         from transforms.selection import top_fraction_threshold
 
-        scores = ctx.work / "scores"
-        ctx.run([self.reader(ctx), QualityScorer(self.model, str(scores)),
-                 cache_writer(ctx.work / "scored")], ctx.work / "scoring")
+        ctx.run([self.reader(ctx), QualityScorer(self.model, str(ctx.at("scores"))),
+                 cache_writer(ctx.at("scored"))], ctx.at("scoring"))
+        scores = ctx.fetch("scores")
         threshold = top_fraction_threshold(lambda: read_scores(scores), self.keep_top)
-        stats = ctx.run([cache_reader(ctx.work / "scored"),
+        stats = ctx.run([cache_reader(ctx.at("scored")),
                          tally_drops(ScoreFilter(threshold, "below_top_fraction")),
-                         self.writer(ctx)], ctx.work)
+                         self.writer(ctx)], ctx.at())
         return self.finish(ctx.work, pipeline_funnel(stats, self.drop_aliases) | {"_threshold": threshold})
 
     def add_to_version(self, plan, index: int, result: dict, folder: Path) -> list[Path]:

@@ -102,12 +102,12 @@ class QualityDistillStage(Stage):
             shutil.copy(labels / name, ctx.work / name)
         for name in (CLASSIFIER, f"{CLASSIFIER}.report.json"):
             shutil.copy(model / name, ctx.work / name)
-        stats = ctx.run([cache_reader(ctx.previous), QualityScorer(str(ctx.work / CLASSIFIER),
-                                                                   str(ctx.work / "scores")),
+        stats = ctx.run([cache_reader(ctx.previous), QualityScorer(str(ctx.upload(CLASSIFIER)),
+                                                                   str(ctx.at("scores"))),
                          tally_drops(ScoreFilter(self.threshold, "below_threshold")),
-                         cache_writer(ctx.work / "data")], ctx.work)
+                         cache_writer(ctx.at("data"))], ctx.at())
         result = pipeline_funnel(stats, self.drop_aliases)
-        return result | self._report(ctx.work, result, labels_cached, model_cached)
+        return result | self._report(ctx.fetch(), result, labels_cached, model_cached)
 
     def _key(self, ctx: StageRun, step: str, parent: str | None = None) -> str:
         from pipelines import settings
@@ -150,9 +150,10 @@ class QualityDistillStage(Stage):
         from pipelines.stages.synthesize import sort_rows
         from transforms.synth.funnels import FUNNELS
 
-        ctx.run([cache_reader(ctx.previous), SampleByKey(self.sample, self.seed, str(work / "sample"))],
-                work / "sampling")
-        sample = read_sample(work / "sample", self.sample)
+        # The sample's side files go with the stage's own work, where its tasks write.
+        ctx.run([cache_reader(ctx.previous), SampleByKey(self.sample, self.seed, str(ctx.at("sample")))],
+                ctx.at("sampling"))
+        sample = read_sample(ctx.fetch("sample"), self.sample)
         with open(work / SAMPLE, "w") as f:  # by id, as the rated rows are sorted: training joins the two
             for doc in sorted(sample, key=lambda d: d["id"]):
                 f.write(json.dumps(doc, ensure_ascii=False) + "\n")
@@ -177,7 +178,6 @@ class QualityDistillStage(Stage):
                   "cached_prompts": counts.get("cached_prompts", 0)}
         (work / "labels.json").write_text(json.dumps(report, indent=2))
         shutil.rmtree(work / "beam", ignore_errors=True)
-        shutil.rmtree(work / "sample")
 
     def _train(self, labels: Path, work: Path) -> None:
         """Each rated document's mean rating as a two-class label, and the classifier trained on them with

@@ -66,14 +66,14 @@ class RecordStage(Stage):
         rows = ctx.plan.rows(self.input, ctx.index)
         # By default a row's text is what the model wrote: its text fields, not its id or provenance.
         skip = ["id", *(f.name for f in PROVENANCE)]
-        return RowReader(str(rows.parent), rows.name, self.input, self.fields, skip)
+        return RowReader(str(ctx.shared(rows.parent)), rows.name, self.input, self.fields, skip)
 
     def writer(self, ctx: StageRun):
         """The step that writes what survives: the stage's cached documents, or its config's rows."""
         from pipelines.engines.datatrove.cache import cache_writer
         from pipelines.engines.datatrove.rows import RowWriter
 
-        return cache_writer(ctx.work / "data") if self.input is None else RowWriter(str(ctx.work / PARTS))
+        return cache_writer(ctx.at("data")) if self.input is None else RowWriter(str(ctx.at(PARTS)))
 
     def run_on_rows(self, ctx: StageRun) -> dict:
         """The stage on its config's rows, alone (never fused with document stages); returns its funnel."""
@@ -82,12 +82,12 @@ class RecordStage(Stage):
         from pipelines.funnel import pipeline_funnel
 
         if self.streaming:
-            steps = [tally_drops(step) for step in self.steps(ctx.work)]
-            stats = ctx.run([self.reader(ctx), *steps, self.writer(ctx)], ctx.work)
-            result = self.finish(ctx.work, pipeline_funnel(stats, self.drop_aliases))
+            steps = [tally_drops(step) for step in self.steps(ctx.at())]
+            stats = ctx.run([self.reader(ctx), *steps, self.writer(ctx)], ctx.at())
+            result = self.finish(ctx.fetch(), pipeline_funnel(stats, self.drop_aliases))
         else:
             result = self.run(ctx)
-        join_parts(ctx.work / PARTS, ctx.work / ROWS)
+        join_parts(ctx.fetch(PARTS), ctx.work / ROWS)
         return result
 
     @classmethod

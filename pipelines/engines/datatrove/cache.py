@@ -86,8 +86,9 @@ def iter_cached(folder: Path) -> Iterator[Iterator[Document]]:
         yield reader.read_file(name)
 
 
-def side_file(folder: str | Path, rank: int, suffix: str) -> Path:
-    """A task's own side file in a stage's folder (scores, matches, cluster rows): `<rank>.<suffix>`."""
-    path = Path(folder) / f"{rank:05d}.{suffix}"
-    path.parent.mkdir(parents=True, exist_ok=True)
-    return path
+def side_file(folder: str | Path, rank: int, suffix: str, mode: str = "w"):
+    """A task's own side file in a stage's folder (scores, matches, cluster rows), `<rank>.<suffix>`, open
+    for writing: a local folder, or the stage's folder on object storage where its tasks write there."""
+    from datatrove.io import get_datafolder
+
+    return get_datafolder(str(folder)).open(f"{rank:05d}.{suffix}", mode)

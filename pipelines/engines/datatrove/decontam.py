@@ -30,7 +30,7 @@ class DecontamFilter(BaseFilter):
 
     def run(self, data: DocumentsPipeline, rank: int = 0, world_size: int = 1) -> DocumentsPipeline:
         # Which item each flagged document matched, for the report: one side file per task.
-        with open(side_file(self.matches_dir, rank, "jsonl"), "w") as self._matches:
+        with side_file(self.matches_dir, rank, "jsonl") as self._matches:
             yield from super().run(data, rank, world_size)
 
     def filter(self, doc: Document) -> bool | tuple[bool, str]:

@@ -12,12 +12,14 @@ from __future__ import annotations
 
 import json
 import struct
+import tempfile
 from array import array
 from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
 from datatrove.data import Document, DocumentsPipeline
+from datatrove.io import get_datafolder
 from datatrove.pipeline.dedup.minhash import (
     SENTINEL,
     MinhashConfig,
@@ -43,7 +45,7 @@ class _OrderedSignature:
         self.order_dir, self.fields = order_dir, list(fields) if fields else None
 
     def run(self, data: DocumentsPipeline, rank: int = 0, world_size: int = 1) -> None:
-        with open(side_file(self.order_dir, rank, ORDER_SUFFIX[1:]), "wb") as order:
+        with side_file(self.order_dir, rank, ORDER_SUFFIX[1:], "wb") as order:
             super().run(self._compared(data, order), rank, world_size)  # consumes the documents
 
     def _compared(self, data: DocumentsPipeline, order) -> DocumentsPipeline:
@@ -94,14 +96,13 @@ class InputOrderCluster(MinhashDedupCluster):
 
     def __init__(self, input_folder: str, output_folder: str, config: MinhashConfig, order_dir: str):
         super().__init__(input_folder, output_folder, config)
-        self.order_dir = Path(order_dir)
+        self.order_dir = order_dir
 
     def run(self, data: DocumentsPipeline = None, rank: int = 0, world_size: int = 1):
         assert world_size == 1, "clustering runs as one task"
-        with self.track_time():
+        with self.track_time(), tempfile.TemporaryDirectory() as scratch:
             # (task, doc) -> input order, read from disk only for documents found in a pair.
-            orders = {int(p.name.removesuffix(ORDER_SUFFIX)): _order_keys(p)
-                      for p in sorted(self.order_dir.glob(f"*{ORDER_SUFFIX}"))}
+            orders = _order_files(self.order_dir, Path(scratch))
             parent: dict[tuple[int, int], tuple[int, int]] = {}
             key: dict[tuple[int, int], tuple[int, int]] = {}
 
@@ -150,6 +151,20 @@ class InputOrderCluster(MinhashDedupCluster):
                     f.write(array("I", [v for pair in clusters[task] for v in pair]).tobytes())
 
 
+def _order_files(order_dir: str, scratch: Path) -> dict[int, np.ndarray]:
+    """Each signature task's order file, by task, mapped from local disk: copied to `scratch` first where
+    the stage's folder is on object storage (memory stays a page cache's, whatever the corpus)."""
+    folder = get_datafolder(order_dir)
+    orders = {}
+    for name in sorted(folder.list_files(glob_pattern=f"*{ORDER_SUFFIX}")):
+        path = Path(folder.resolve_paths(name))
+        if not folder.is_local():
+            path = scratch / name
+            folder.get_file(name, str(path))
+        orders[int(name.removesuffix(ORDER_SUFFIX))] = _order_keys(path)
+    return orders
+
+
 def _order_keys(path: Path) -> np.ndarray:
     """A signature task's (source_index, record_index) per document, mapped from disk."""
     if not path.stat().st_size:
@@ -169,7 +184,7 @@ class ClusterFilter(MinhashDedupFilter):
         self._table = None
 
     def run(self, data: DocumentsPipeline, rank: int = 0, world_size: int = 1) -> DocumentsPipeline:
-        with open(side_file(self.table_dir, rank, "jsonl"), "w") as self._table:
+        with side_file(self.table_dir, rank, "jsonl") as self._table:
             for doc in super().run(data, rank, world_size):
                 self.note(doc, kept=True)
                 yield doc

@@ -30,7 +30,7 @@ class SampleByKey(PipelineStep):
                 self.stat_update("seen")
                 yield sample_key(doc.id, self.seed), doc.id, {"id": doc.id, "text": doc.text}
 
-        with open(side_file(self.out_dir, rank, "jsonl"), "w") as out:
+        with side_file(self.out_dir, rank, "jsonl") as out:
             for key, _, record in smallest(keyed(), self.n):
                 out.write(json.dumps({"key": key, **record}, ensure_ascii=False) + "\n")
         yield from ()  # a generator, as datatrove runs steps: the documents go no further
