@@ -139,6 +139,16 @@ def _recipe(folder: Path) -> Path:
     return path
 
 
+@pytest.mark.parametrize("folder", ["/state/stages/{fp}.partial", "s3://cache/home/stages/{fp}.partial/"])
+def test_a_job_is_named_after_its_stage_and_pass_on_disk_or_object_storage(folder):
+    from pipelines.engines.datatrove.slurm import job_name
+
+    fp = "9c0da8fcfd144e3bef647a81"
+    assert job_name(folder.format(fp=fp)) == "pipelines-9c0da8fcfd14"
+    assert job_name(Path(folder.format(fp=fp).rstrip("/")) / "sign") == "pipelines-9c0da8fcfd14-sign"
+    assert job_name(folder.format(fp=fp).rstrip("/") + "/bucket/") == "pipelines-9c0da8fcfd14-bucket"
+
+
 def test_the_sbatch_script_of_a_recipes_slurm_spec(tmp_path, monkeypatch):
     """infra/slurm/executor.yaml's section in a recipe: datatrove's own launch_job writes the script; with
     no sbatch on PATH the build stops there, in one line."""

@@ -8,7 +8,7 @@ import shlex
 import subprocess
 import sys
 import time
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
 from datatrove.executor import SlurmPipelineExecutor
 from datatrove.executor.base import PipelineExecutor
@@ -35,8 +35,10 @@ def slurm_executor(spec, steps: list, tasks: int, logging_dir: Path) -> Pipeline
     )
 
 
-def job_name(logging_dir: Path) -> str:
-    """`pipelines-<stage fingerprint>`, and the pass for a stage of several (`-sign`, `-bucket`)."""
+def job_name(logging_dir: Path | str) -> str:
+    """`pipelines-<stage fingerprint>`, and the pass for a stage of several (`-sign`, `-bucket`); the folder
+    may be a URL (a stage cache on object storage)."""
+    logging_dir = PurePosixPath(str(logging_dir).rstrip("/"))
     if logging_dir.name.endswith(".partial"):
         return f"pipelines-{logging_dir.name.removesuffix('.partial')[:12]}"
     return f"pipelines-{logging_dir.parent.name.removesuffix('.partial')[:12]}-{logging_dir.name}"
