@@ -14,6 +14,7 @@ import json
 import os
 import re
 import socket
+import threading
 import time
 import uuid
 from collections.abc import Callable, Iterator
@@ -208,8 +209,8 @@ def stale(owner: dict) -> bool:
             return True
         except PermissionError:
             pass
-    try:
-        since = datetime.fromisoformat(owner["since"])
+    try:  # renewed by its holder while it works (object_lock's heartbeat)
+        since = datetime.fromisoformat(owner.get("renewed", owner["since"]))
     except (KeyError, TypeError, ValueError):
         return True
     return (datetime.now(UTC) - since).total_seconds() > LOCK_LEASE_S
@@ -249,10 +250,27 @@ def object_lock(fs, key: str, url: str | Path, what: str, wait_s: float = 600,
                                  f"{found.get('pid')}, since {found.get('since')}); delete it if that "
                                  "build is gone") from None
             time.sleep(poll_s)
+    done = threading.Event()
+    beat = threading.Thread(target=_renew, args=(fs, key, url, owner, done), daemon=True)
+    beat.start()
     try:
         yield
     finally:
+        done.set()
+        beat.join()
         found = holder(fs, key, url)
         if found is not None and found.get("token") == owner["token"]:
             with contextlib.suppress(FileNotFoundError):
                 fs.rm_file(key)
+
+
+def _renew(fs, key: str, url: str | Path, owner: dict, done: threading.Event) -> None:
+    """Renew a held lock's lease four times a lease, so that a stage that runs for longer than a lease on
+    one machine is not taken over by another; a lock no longer ours (taken over) is left alone."""
+    while not done.wait(LOCK_LEASE_S / 4):
+        with contextlib.suppress(OSError, StoreError):  # missed once: renewed at the next beat
+            found = holder(fs, key, url)
+            if found is None or found.get("token") != owner["token"]:
+                return
+            renewed = owner | {"renewed": datetime.now(UTC).isoformat(timespec="seconds")}
+            retrying(lambda r=renewed: fs.pipe_file(key, json.dumps(r).encode()), url, fs)

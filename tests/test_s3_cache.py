@@ -222,6 +222,30 @@ def test_one_machine_at_a_time_makes_a_stage(s3, on_s3):
         assert storage.holder(cache.fs, key, "x")["pid"] != 999999999
 
 
+def test_a_lock_held_longer_than_its_lease_is_renewed_not_taken_over(s3, on_s3, monkeypatch):
+    from pipelines import storage
+    from pipelines.errors import StoreError
+    from pipelines.stage_cache import RemoteStageCache
+
+    monkeypatch.setattr(storage, "LOCK_LEASE_S", 2.0)  # renewed every half second
+    cache = RemoteStageCache(f"{on_s3['home']}/stages")
+    key = cache._key("beef.lock")
+    with cache.lock("beef"):
+        taken = storage.holder(cache.fs, key, "x")
+        # Another machine's build waits for three leases and never finds the holder stale.
+        waiting = storage.object_lock(cache.fs, key, f"{cache.url}/beef.lock", "stage beef", wait_s=6,
+                                      poll_s=0.2)
+        with pytest.raises(StoreError, match="another build of stage beef holds it"), waiting:
+            pass
+        now = storage.holder(cache.fs, key, "x")
+        assert now["token"] == taken["token"] and now["renewed"] > taken["since"]
+    assert not cache.fs.exists(key)
+    # A holder that stopped renewing (its machine gone) is stale after its lease.
+    gone = {"host": "elsewhere", "pid": 1, "since": "2026-12-04T00:00:00+00:00",
+            "renewed": "2026-12-04T00:00:01+00:00"}
+    assert storage.stale(gone)
+
+
 def test_a_stage_resumes_from_its_remote_completion_markers_unless_split_another_way(s3, on_s3, tmp_path):
     from pipelines.stage_cache import RemoteStageCache
 
