@@ -226,6 +226,40 @@ def test_a_task_no_node_can_hold_is_a_one_line_error(cluster, tmp_path):
     assert not (tmp_path / "stage" / "completions").exists()
 
 
+def test_a_task_lost_before_its_log_was_copied_runs_again(tmp_path, monkeypatch):
+    """A node that dies after a task's last step but before datatrove copies its log to the stage
+    folder leaves no completion marker: the retry runs the task and writes its log."""
+    from datatrove.pipeline.base import PipelineStep
+
+    from pipelines.engines.datatrove.ray import RayExecutor
+
+    class Nothing(PipelineStep):
+        name = "nothing"
+
+        def run(self, data, rank=0, world_size=1):
+            yield from ()
+
+    class NodeDied(BaseException):
+        """SIGKILL, where it lands."""
+
+    executor = RayExecutor([Nothing()], tasks=1, logging_dir=str(tmp_path))
+    copy = executor.logging_dir.open
+
+    def dies_at_the_log_copy(path, mode="r", *args, **kwargs):
+        if path.startswith("logs/") and "w" in mode:
+            raise NodeDied
+        return copy(path, mode, *args, **kwargs)
+
+    monkeypatch.setattr(executor.logging_dir, "open", dies_at_the_log_copy)
+    with pytest.raises(NodeDied):
+        executor._run_for_rank(0)
+    assert not (tmp_path / "completions" / "00000").exists()
+    monkeypatch.setattr(executor.logging_dir, "open", copy)
+    executor._run_for_rank(0)  # Ray's retry, on another node
+    assert (tmp_path / "completions" / "00000").is_file()
+    assert "Processing done for rank=0" in (tmp_path / "logs" / "task_00000.log").read_text()
+
+
 def test_a_node_lost_and_a_task_failed_in_the_middle_of_a_stage(cluster, tmp_path):
     """The worker node dies while it runs a task of the first stage: Ray runs that task again on the
     head. Another task fails (its input is gone): the build fails cleanly, and the rerun runs only it."""

@@ -80,11 +80,24 @@ class RayExecutor(RayPipelineExecutor):
 
         scratch = tempfile.mkdtemp(prefix=f"pipelines-ray-{rank:05d}-")
         old, tempfile.tempdir = tempfile.tempdir, scratch
+        self._completed_ranks = []  # mark_rank_as_completed says why
         try:
-            return super()._run_for_rank(rank, local_rank, node_rank)
+            stats = super()._run_for_rank(rank, local_rank, node_rank)
+            for done in self._completed_ranks:  # datatrove has copied the task's log to logging_dir now
+                super().mark_rank_as_completed(done)
+            return stats
         finally:
+            self._completed_ranks = None
             tempfile.tempdir = old
             shutil.rmtree(scratch, ignore_errors=True)
+
+    def mark_rank_as_completed(self, rank: int):
+        # datatrove marks a task complete before it copies the task's log to logging_dir: a node lost in
+        # between left a completed task with no log, and Ray's retry of it skipped it, writing none.
+        # Marked after the copy, a task lost before its marker runs again and writes its own log.
+        if getattr(self, "_completed_ranks", None) is None:  # not inside _run_for_rank
+            return super().mark_rank_as_completed(rank)
+        self._completed_ranks.append(rank)
 
 
 def connect_ray(address: str, logging_dir: str | None = None, libraries: list[str] = ()) -> None:
