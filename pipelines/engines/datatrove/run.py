@@ -22,7 +22,7 @@ def run_pipeline(
 ) -> list[dict[str, float]]:
     """Run steps on the recipe's executor; resumes finished tasks; returns each step's summed stats."""
     if executor_spec.kind == "local":
-        _preload_forkserver(steps)
+        _preload_forkserver(steps, libraries)
     executor = make_executor(executor_spec, steps, tasks, logging_dir, list(libraries))
     done = threading.Event()
     watcher = None
@@ -40,16 +40,22 @@ def run_pipeline(
     return read_stats(logging_dir, len(steps))
 
 
-def _preload_forkserver(steps: list[PipelineStep] = ()) -> None:
+# The modules of a library the build runs on that its steps import lazily, in every worker otherwise.
+PRELOADED = {"spacy": "spacy", "trafilatura": "trafilatura", "fasttext-numpy2-wheel": "fasttext"}
+
+
+def _preload_forkserver(steps: list[PipelineStep] = (), libraries: list[str] = ()) -> None:
     """Import the heavy step libraries once, in datatrove's forkserver, not in every worker.
 
-    Each stage is its own executor run with fresh workers; without this every worker of every
-    stage pays spaCy's and trafilatura's imports (~2 s a stage here).
+    Each executor run has fresh workers; without this every worker of every run pays spaCy's and
+    trafilatura's imports (~2 s a run here). Only the build's own: a forkserver starts once per process,
+    for every run after it, and a build that never tokenizes need not wait for spaCy's import.
     """
     from multiprocess import forkserver
 
     modules = ["pipelines.engines.datatrove.cache", "datatrove.pipeline.filters",
-               "datatrove.utils.word_tokenizers", "spacy", "trafilatura", "fasttext"]
+               "datatrove.utils.word_tokenizers"]
+    modules += [PRELOADED[lib] for lib in libraries if lib in PRELOADED]
     # Steps on object storage: s3fs and botocore (~1 s to import) once, not in every worker.
     if any(_on_object_storage(step) for step in steps):
         modules += ["s3fs", "aiobotocore.session", "botocore.session", "botocore.client"]
