@@ -6,7 +6,9 @@ A block is the text of one paragraph-like element (p, h1-h6, li, pre, blockquote
 or a div's own text between its block children), with what surrounds it: its ancestors' tags and
 class/id words, its link density, punctuation, position and the size and link density of the
 containers it sits in. The parse is selectolax's (lexbor, in C); after it come one walk of the tree
-and a few numpy operations.
+and a few numpy operations. A page that shows almost no text outside <noscript> (one drawn by its
+scripts, such as a Discourse forum's thread) is walked a second time with <noscript> read, as a
+browser without JavaScript and a crawler see it.
 """
 
 from __future__ import annotations
@@ -24,6 +26,9 @@ from selectolax.lexbor import LexborHTMLParser
 SKIP = frozenset({"script", "style", "noscript", "template", "svg", "iframe", "head", "select", "option",
                   "textarea", "object", "embed", "canvas", "video", "audio", "map", "math", "title",
                   "link", "meta", "input", "img", "picture", "source"})
+# What a browser without JavaScript shows: <noscript> too, read when the page shows little text without it.
+_SKIP_SHOWN = SKIP - {"noscript"}
+NOSCRIPT_BELOW = 500  # characters of block text
 # Elements whose start and end break the text into blocks.
 BLOCK = frozenset({"p", "h1", "h2", "h3", "h4", "h5", "h6", "li", "pre", "blockquote", "dt", "dd", "div",
                    "section", "article", "main", "header", "footer", "nav", "aside", "ul", "ol", "dl",
@@ -132,10 +137,12 @@ def _word_bits(words: str) -> int:
     return bits
 
 
-def _blocks(root, max_nodes: int) -> tuple[list[Block], list[str]]:
-    """The blocks under root and the JSON-LD scripts, in one walk; iterative, so depth cannot overflow."""
+def _blocks(root, max_nodes: int, skip: frozenset = SKIP) -> tuple[list[Block], list[str], bool]:
+    """The blocks under root, the JSON-LD scripts and whether a <noscript> was skipped, in one walk;
+    iterative, so depth cannot overflow."""
     blocks: list[Block] = []
     jsonld: list[str] = []
+    noscript = False
     parts: list[str] = []
     links = [0]
 
@@ -165,7 +172,7 @@ def _blocks(root, max_nodes: int) -> tuple[list[Block], list[str]]:
     push, pop = stack.append, stack.pop
     add = parts.append
     # the module's tables as locals: the loop runs once per node
-    skip, block, cell, tag_bit, kind_of = SKIP, BLOCK, CELL, _TAG_BIT.get, _KIND.get
+    block, cell, tag_bit, kind_of = BLOCK, CELL, _TAG_BIT.get, _KIND.get
     cached_bits, word_bits = _class_cache.get, _word_bits
     seen = 0
     while stack:
@@ -184,8 +191,11 @@ def _blocks(root, max_nodes: int) -> tuple[list[Block], list[str]]:
                     links[0] += len(value.strip())
             continue
         if tag in skip or tag[0] == "-":  # scripts, styles; comments, doctype
-            if tag == "script" and node.attributes.get("type") == "application/ld+json":
-                jsonld.append(node.text())
+            if tag == "script":
+                if node.attributes.get("type") == "application/ld+json":
+                    jsonld.append(node.text())
+            elif tag == "noscript":
+                noscript = True
             continue
         seen += 1
         if seen > max_nodes:  # a pathological page: what was read so far stands for it
@@ -232,7 +242,7 @@ def _blocks(root, max_nodes: int) -> tuple[list[Block], list[str]]:
         while child is not None:
             push((child, ctx))
             child = child.prev
-    return blocks, jsonld
+    return blocks, jsonld, noscript
 
 
 def _jsonld(scripts: list[str]) -> int:
@@ -368,7 +378,16 @@ def page_blocks(html: str, max_nodes: int = 100_000) -> Page:
     root = tree.body if tree.body is not None else tree.root
     if root is None:
         return Page()
-    blocks, scripts = _blocks(root, max_nodes)
+    blocks, scripts, noscript = _blocks(root, max_nodes)
+    if noscript:
+        chars = sum(len(b.text) for b in blocks)
+        if chars < NOSCRIPT_BELOW:
+            # a page drawn by scripts (Discourse forums, some shops) shows crawlers and readers without
+            # JavaScript its text in <noscript>: read the page as such a reader sees it, when that
+            # shows a page's worth of text (not a "please enable JavaScript" line)
+            shown, more, _ = _blocks(root, max_nodes, _SKIP_SHOWN)
+            if sum(len(b.text) for b in shown) >= chars + NOSCRIPT_BELOW:
+                blocks, scripts = shown, more
     if tree.head is not None:  # JSON-LD often sits in <head>, which has no blocks
         scripts += [s.text() for s in tree.head.css('script[type="application/ld+json"]')]
     bits = _jsonld(scripts)
