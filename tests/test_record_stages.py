@@ -9,6 +9,7 @@ from pathlib import Path
 import pyarrow.parquet as pq
 import pytest
 import yaml
+from conftest import run_cli
 from pages import load_pages
 from test_build import build, pipelines_home
 
@@ -260,3 +261,35 @@ def test_a_record_stage_before_any_synthesis_names_its_input(tmp_path, monkeypat
     with pytest.raises(RecipeError, match=r"stages\.0\.input: no earlier synthesize stage writes config 'qa' "
                                           r"\(earlier: none\)"):
         plan_build(str(recipe), [], tmp_path / "out")
+
+
+@pytest.mark.slow
+def test_a_record_stage_on_rows_runs_with_the_stage_cache_on_s3(first, tiny_model, s3, tmp_path):
+    """With PIPELINES_HOME on object storage, dedup on the rows reads them from the remote cache and its
+    tasks write there: the rows of the local build, and the stage committed remotely with its parts."""
+    import shutil
+
+    import s3fs
+
+    s3.bucket("cache")
+    local_state = tmp_path / ".pipelines"  # the local state of a build in tmp_path, this test's own
+    local_state.mkdir()
+    # The first build's generations: the same completions, none generated again.
+    shutil.copy(first["base"] / "state" / "generations.sqlite", local_state / "generations.sqlite")
+    recipe = write_recipe(tmp_path / "remote", tiny_model)
+    # A process of its own: its workers get the S3 endpoint and keys from its environment.
+    built = run_cli("build", str(recipe), "--out", str(tmp_path / "out"),
+                    env={"PIPELINES_HOME": "s3://cache/records", **s3.env}, cwd=tmp_path)
+    assert built.returncode == 0, built.stderr
+    # The version's path, on a line of its own (vLLM's shutdown may print after it).
+    path = Path(next(line for line in built.stdout.splitlines() if line.startswith(str(tmp_path / "out"))))
+    assert rows_of(path) == rows_of(first["path"])
+    assert manifest_of(path)["stages"][-1]["out"] == len(first["deduplicated"])
+    fs = s3fs.S3FileSystem(endpoint_url=s3.url)
+    funnels = {key.rsplit("/", 2)[-2]: json.loads(fs.cat_file(key))["type"]
+               for key in fs.glob("cache/records/stages/*/funnel.json")}
+    dedup = next(fp for fp, kind in funnels.items() if kind == "dedup_exact")
+    files = [key.split(f"{dedup}/", 1)[1] for key in fs.find(f"cache/records/stages/{dedup}")]
+    assert any(f.startswith("rows-parts/") for f in files) and "rows.jsonl" in files
+    assert any(f.startswith("sign/completions/") for f in files), files
+    assert not fs.glob("cache/records/stages/*.partial")

@@ -60,7 +60,9 @@ class StageRun:
         """A file of a committed stage in the local cache, as the tasks read it: its remote copy if any."""
         if not isinstance(self.tasks, str):
             return path
-        return storage.join(self.plan.remote_cache.url, *path.relative_to(self.plan.cache_dir).parts)
+        remote, parts = self.plan.remote_cache, path.relative_to(self.plan.cache_dir).parts
+        remote.push(self.plan.cache_dir / parts[0], parts[0])  # a no-op unless cached here only
+        return storage.join(remote.url, *parts)
 
 
 class Stage(Spec):
