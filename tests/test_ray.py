@@ -85,35 +85,30 @@ class Node:
                 pass
         psutil.wait_procs(procs, timeout=30)
 
-    def running(self, title: str) -> bool:
-        """Whether a process of this node runs `title` (Ray titles a busy actor ray::Class.method)."""
+    def _asked(self, question) -> list:
+        """`question(process)` of each process of this node that still answers."""
         try:
             procs = psutil.Process(self.proc.pid).children(recursive=True)
         except psutil.NoSuchProcess:
-            return False
+            return []
+        answers = []
         for proc in procs:
             try:
-                if f"ray::{title}" in " ".join(proc.cmdline()):
-                    return True
+                answers.append(question(proc))
             except psutil.Error:
                 pass
-        return False
+        return answers
+
+    def running(self, title: str) -> bool:
+        """Whether a process of this node runs `title` (Ray titles a busy actor ray::Class.method)."""
+        return any(self._asked(lambda proc: f"ray::{title}" in " ".join(proc.cmdline())))
 
     def ranks(self) -> set[int]:
         """The ranks whose tasks this node runs now: each task's log is open in a scratch folder that
         names its rank (pipelines-ray-<rank>-...)."""
-        found = set()
-        try:
-            procs = psutil.Process(self.proc.pid).children(recursive=True)
-        except psutil.NoSuchProcess:
-            return found
-        for proc in procs:
-            try:
-                found |= {int(m[1]) for f in proc.open_files() if (m := re.search(r"pipelines-ray-(\d{5})-",
-                                                                                   f.path))}
-            except psutil.Error:
-                pass
-        return found
+        scratch = re.compile(r"pipelines-ray-(\d{5})-")
+        found = self._asked(lambda proc: [f.path for f in proc.open_files()])
+        return {int(m[1]) for paths in found for path in paths if (m := scratch.search(path))}
 
     def actors(self, name: str) -> int:
         """Actors of class `name` this node ran: Ray's worker logs name each actor when it starts."""
