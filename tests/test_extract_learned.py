@@ -131,3 +131,21 @@ def test_a_page_drawn_by_scripts_is_read_from_its_noscript():
     assert all("JavaScript" not in b.text for b in page_blocks(shown).blocks)
 
 
+
+
+def test_react_streamed_segments_are_read_in_their_placeholders_place():
+    """React's streamed rendering (Next.js): content arrives after the shell in hidden <div id="S:n">s that
+    a script moves onto <template id="B:n"> / "P:n"; read where the browser shows it, once."""
+    html = ('<html><body><div hidden=""></div><header><a href="/">Home</a></header>'
+            '<main><!--$?--><template id="B:0"></template><!--/$--><p>Closing line of the page, after it.</p>'
+            '<template id="P:1"></template></main>'
+            f'<div hidden id="S:0"><article><h1>Schedule review</h1><p>{PROSE}</p></article></div>'
+            '<div hidden id="S:1"><p>The second segment, streamed last.</p></div>'
+            '<div hidden id="S:7"><p>A segment no placeholder asks for.</p></div>'
+            '<script>$RC("B:0","S:0")</script></body></html>')
+    texts = [b.text for b in page_blocks(html).blocks]
+    assert texts == ["Home", "Schedule review", PROSE, "Closing line of the page, after it.",
+                     "The second segment, streamed last."]
+    # without a placeholder, hidden stays hidden
+    unplaced = page_blocks(html.replace('<template id="B:0"></template>', ""))
+    assert unplaced.blocks[1].text.startswith("Closing")

@@ -8,7 +8,8 @@ class/id words, its link density, punctuation, position and the size and link de
 containers it sits in. The parse is selectolax's (lexbor, in C); after it come one walk of the tree
 and a few numpy operations. A page that shows almost no text outside <noscript> (one drawn by its
 scripts, such as a Discourse forum's thread) is walked a second time with <noscript> read, as a
-browser without JavaScript and a crawler see it.
+browser without JavaScript and a crawler see it; React's streamed segments are read in the places
+their script moves them to.
 """
 
 from __future__ import annotations
@@ -137,9 +138,12 @@ def _word_bits(words: str) -> int:
     return bits
 
 
-def _blocks(root, max_nodes: int, skip: frozenset = SKIP) -> tuple[list[Block], list[str], bool]:
+def _blocks(root, max_nodes: int, skip: frozenset = SKIP, segments: dict | None = None
+            ) -> tuple[list[Block], list[str], bool]:
     """The blocks under root, the JSON-LD scripts and whether a <noscript> was skipped, in one walk;
-    iterative, so depth cannot overflow."""
+    iterative, so depth cannot overflow. `segments`: React's streamed segments (_segments), each read
+    once in the place of its placeholder."""
+    segments = dict(segments or ())
     blocks: list[Block] = []
     jsonld: list[str] = []
     noscript = False
@@ -196,6 +200,14 @@ def _blocks(root, max_nodes: int, skip: frozenset = SKIP) -> tuple[list[Block], 
                     jsonld.append(node.text())
             elif tag == "noscript":
                 noscript = True
+            elif tag == "template" and segments:
+                ident = node.attributes.get("id") or ""
+                segment = segments.pop(ident[2:], None) if ident[:2] in ("B:", "P:") else None
+                if segment is not None:  # its content, where a browser shows it
+                    child = segment.last_child
+                    while child is not None:
+                        push((child, ctx))
+                        child = child.prev
             continue
         seen += 1
         if seen > max_nodes:  # a pathological page: what was read so far stands for it
@@ -372,20 +384,30 @@ FEATURES.extend(f"jsonld_{t}" for t in _JSONLD_TYPES)
 FEATURES.extend(["log_repeats", "title_words"])
 
 
+def _segments(tree, html: str) -> dict:
+    """React's streamed server rendering (Next.js and others) sends a page's content after its shell,
+    in hidden <div id="S:n">s that a script moves into the places of <template id="B:n"> (or "P:n");
+    without them such a page shows no text. Their nodes by n."""
+    if 'id="S:' not in html:  # one C search: the CSS query runs only on such pages
+        return {}
+    return {node.attributes["id"][2:]: node for node in tree.css('div[hidden][id^="S:"]')}
+
+
 def page_blocks(html: str, max_nodes: int = 100_000) -> Page:
     """The blocks of a page and their features; a page of more than max_nodes elements is cut there."""
     tree = LexborHTMLParser(html)
     root = tree.body if tree.body is not None else tree.root
     if root is None:
         return Page()
-    blocks, scripts, noscript = _blocks(root, max_nodes)
+    segments = _segments(tree, html)
+    blocks, scripts, noscript = _blocks(root, max_nodes, SKIP, segments)
     if noscript:
         chars = sum(len(b.text) for b in blocks)
         if chars < NOSCRIPT_BELOW:
             # a page drawn by scripts (Discourse forums, some shops) shows crawlers and readers without
             # JavaScript its text in <noscript>: read the page as such a reader sees it, when that
             # shows a page's worth of text (not a "please enable JavaScript" line)
-            shown, more, _ = _blocks(root, max_nodes, _SKIP_SHOWN)
+            shown, more, _ = _blocks(root, max_nodes, _SKIP_SHOWN, segments)
             if sum(len(b.text) for b in shown) >= chars + NOSCRIPT_BELOW:
                 blocks, scripts = shown, more
     if tree.head is not None:  # JSON-LD often sits in <head>, which has no blocks
