@@ -79,13 +79,8 @@ _JSONLD_TYPES = ("product", "article", "forum", "qa", "recipe", "event", "list",
 _SENTENCE_END = frozenset(".!?。！？…\"”»)")
 
 
-def _punct(text: str) -> int:
-    """Count of . , ; : ! ? (six C counts: a generator over them cost a third of the features)."""
-    return (text.count(".") + text.count(",") + text.count(";") + text.count(":") + text.count("!")
-            + text.count("?"))
-
-
-_DIGIT = re.compile(r"\d")  # over a block's first 200 characters: a Python loop per character cost more
+_PUNCT = re.compile(r"[.,;:!?]")  # one C pass; six str.count cost 40% more, a Python loop far more
+_DIGIT = re.compile(r"\d")  # over a block's first 200 characters
 
 FEATURES: list[str] = []  # names of the columns of Page.rows, filled below
 
@@ -101,7 +96,7 @@ class Block:
     tag_bits: int  # ancestor tags (ANCESTOR_TAGS)
     word_bits: int  # class/id word groups of all ancestors (WORD_GROUPS)
     near_bits: int  # class/id word groups of its own element and the one around it
-    chain: tuple  # the block elements it sits in, innermost first (at most 4)
+    chain: tuple  # the 4 block elements it sits in, innermost first (-1: none)
 
 
 @dataclass
@@ -172,7 +167,7 @@ def _blocks(root, max_nodes: int, skip: frozenset = SKIP, segments: dict | None 
 
     # A frame is (node, context), the context shared by all children of an element: (depth, tag bits,
     # word bits, near bits, chain, kind, in a link, in pre). A block element's end is (None, its context).
-    stack: list[tuple] = [(root, (0, 0, 0, 0, (), 11, False, False))]
+    stack: list[tuple] = [(root, (0, 0, 0, 0, (-1, -1, -1, -1), 11, False, False))]
     push, pop = stack.append, stack.pop
     add = parts.append
     # the module's tables as locals: the loop runs once per node
@@ -308,7 +303,8 @@ def _features(blocks: list[Block], jsonld_bits: int, title: str) -> tuple[np.nda
     sizes = [len(text) for text in texts]
     words = [text.count(" ") + 1 for text in texts]
     heads = [text[:200] for text in texts]
-    basic = np.array([sizes, [b.link_chars for b in blocks], words, [_punct(text) for text in texts],
+    punct = _PUNCT.findall
+    basic = np.array([sizes, [b.link_chars for b in blocks], words, [len(punct(text)) for text in texts],
                       [text[-1] in _SENTENCE_END for text in texts], [len(_DIGIT.findall(h)) for h in heads],
                       [text[:1].isupper() for text in texts], ["|" in text for text in texts]], np.float64).T
     basic[:, 1] /= basic[:, 0]
@@ -322,13 +318,10 @@ def _features(blocks: list[Block], jsonld_bits: int, title: str) -> tuple[np.nda
     total, n_log = float(size.sum()), math.log1p(n)
     page_links = float(links.sum()) / total
     # the containers: each block's first four block elements, their text, link text and block count
-    ids: dict[int, int] = {}
-    number = ids.setdefault
-    pad = ([-1] * 4, [-1] * 3, [-1] * 2, [-1], [])
-    chains = np.array([[number(c, len(ids)) for c in chain] + pad[len(chain)]
-                       for chain in [b.chain for b in blocks]], np.int64)
-    flat = chains.ravel()
+    chains = np.array([b.chain for b in blocks], np.int64)
+    flat = chains.ravel()  # a view: numbering the containers 0..m-1 numbers them in chains too
     valid = flat >= 0
+    ids, flat[valid] = np.unique(flat[valid], return_inverse=True)
     owners = np.repeat(np.arange(n), 4)[valid]
     m = len(ids)
     c_chars = np.bincount(flat[valid], size[owners], m)
