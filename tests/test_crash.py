@@ -32,13 +32,15 @@ stages:
 """
 
 
-def write_wet(folder: Path, files: int, records: int) -> None:
-    """WET files (text 'conversion' records), as Common Crawl publishes them."""
+def write_wet(folder: Path, files: int, records: int | list[int]) -> None:
+    """WET files (text 'conversion' records), as Common Crawl publishes them; `records` per file, or
+    one count for all."""
     folder.mkdir(parents=True)
+    counts = records if isinstance(records, list) else [records] * files
     for n in range(files):
         with open(folder / f"part-{n}.warc.wet.gz", "wb") as f:
             w = WARCWriter(f, gzip=True)
-            for i in range(records):
+            for i in range(counts[n]):
                 text = f"Record {n}-{i}: {SENTENCE}. " * 3
                 w.write_record(w.create_warc_record(
                     f"https://wet.example/{n}/{i}", "conversion", payload=BytesIO(text.encode()),
