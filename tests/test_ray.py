@@ -274,7 +274,10 @@ def test_a_task_lost_before_its_log_was_copied_runs_again(tmp_path, monkeypatch)
 def test_a_node_lost_and_a_task_failed_in_the_middle_of_a_stage(cluster, tmp_path):
     """The worker node dies while it runs a task of the first stage: Ray runs that task again on the
     head. Another task fails (its input is gone): the build fails cleanly, and the rerun runs only it."""
-    write_wet(tmp_path / "wet", files=4, records=6000)
+    # Rank r reads the r-th input. Rank 0's is small: it ends first, and ranks 1 and 2 then run on the
+    # two nodes (one CPU each) for a long while, so the worker is seen running one of them; rank 3
+    # starts only after one of those has finished.
+    write_wet(tmp_path / "wet", files=4, records=[600, 8700, 8700, 6000])
     recipe = tmp_path / "big.yaml"
     recipe.write_text(BIG.format(folder=tmp_path / "wet", address=cluster.address))
     state, out = tmp_path / "state", tmp_path / "out"
@@ -284,12 +287,26 @@ def test_a_node_lost_and_a_task_failed_in_the_middle_of_a_stage(cluster, tmp_pat
 
     stages = state / "stages"
     wait_for(lambda: any(stages.glob("*.partial/completions/*")), proc)
-    # Rank r reads the r-th input; with two tasks in flight rank 3 starts after two have finished.
     gone = tmp_path / "wet" / "part-3.warc.wet.gz"
     gone.rename(tmp_path / "part-3.away")
     # Killed while it runs a task other than rank 3 (whose input is gone: it fails at once, and a node
     # killed after that loses no task): datatrove must see that task lost with the node and run it again.
-    wait_for(lambda: cluster.worker.ranks() - {3}, proc)
+    seen = []  # what each node ran, for the message if the build ends first
+
+    def titles(node: Node) -> list[str]:
+        return sorted({t for t in node._asked(lambda proc: " ".join(proc.cmdline())) if "ray::" in t})
+
+    def worker_runs_another_rank() -> bool:
+        ranks = cluster.worker.ranks()
+        seen.append((round(time.monotonic(), 2), sorted(ranks), sorted(cluster.head.ranks()),
+                     titles(cluster.worker), titles(cluster.head)))
+        return bool(ranks - {3})
+
+    try:
+        wait_for(worker_runs_another_rank, proc)
+    except AssertionError as e:
+        raise AssertionError(f"(time, worker ranks, head ranks, worker and head Ray processes) seen: "
+                             f"{seen[:3]} ... {seen[-20:]}") from e
     cluster.worker.kill()
     # read and langid run fused: the run's markers and logs are with its last stage, langid.
     partial = next(p for p in stages.glob("*.partial") if (p / "logs").is_dir())
