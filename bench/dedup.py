@@ -55,7 +55,8 @@ stages:
 
 def time_ours(recipe: Path, state: Path, index: int) -> tuple[float, Path]:
     """Seconds of stage `index` alone, and the cached input it read (what the raw side reads too)."""
-    from pipelines.build import plan_build, run_stage
+    from pipelines.plan import plan_build
+    from pipelines.run import run_stage
 
     os.environ["PIPELINES_HOME"] = str(state)
     plan = plan_build(str(recipe), [], state / "out")
@@ -145,7 +146,7 @@ def time_datatrove(kind: str, cached: Path, work: Path) -> float:
 
 
 def _last_fingerprint(recipe: Path, state: Path) -> str:
-    from pipelines.build import plan_build
+    from pipelines.plan import plan_build
 
     return plan_build(str(recipe), [], state / "out").stages[-1].fingerprint
 

@@ -36,7 +36,8 @@ WORKERS = (1, 2, 4)
 
 def run_stages(data: Path, work: Path, workers: int, ray_address: str | None = None) -> dict[str, float]:
     """Seconds each of web-demo's stages takes on `data` with a cold stage cache, and their total."""
-    from pipelines.build import plan_build, run_stage
+    from pipelines.plan import plan_build
+    from pipelines.run import run_stage
 
     os.environ["PIPELINES_HOME"] = str(work / "state")
     overrides = [f"input.paths=[{data}/*.warc.gz]", f"executor.tasks={TASKS}", f"executor.workers={workers}"]

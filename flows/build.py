@@ -17,8 +17,10 @@ from prefect.cache_policies import NO_CACHE  # noqa: E402
 from prefect.client.orchestration import get_client  # noqa: E402
 from prefect.runtime import flow_run  # noqa: E402
 
-from pipelines.build import BuildPlan, plan_build, run_group, write_version  # noqa: E402
 from pipelines.errors import TRANSIENT_ERRORS, USER_ERRORS  # noqa: E402
+from pipelines.plan import BuildPlan, plan_build  # noqa: E402
+from pipelines.run import run_group  # noqa: E402
+from pipelines.version import write_version  # noqa: E402
 
 
 def _run_name() -> str:

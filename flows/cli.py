@@ -38,7 +38,7 @@ def build(
 ) -> None:
     """Build a dataset; print the path of the version written (or found up to date)."""
     settings.configure_environment()
-    from pipelines.build import plan_build
+    from pipelines.plan import plan_build
 
     set_ = [*(set_ or []), *([f"executor.kind={executor}"] if executor else [])]
     try:
@@ -86,7 +86,7 @@ def _run_flow(plan, dataset: str, overrides: list[str], out: str | None) -> dict
         ids = [bars.add_task(escape(s.name), total=plan.recipe.executor.tasks, start=False)
                for s in plan.stages]
 
-        def progress(index: int, done: int, total: int) -> None:
+        def progress(index: int, done: int, total: int, **figures) -> None:
             bars.start_task(ids[index])
             bars.update(ids[index], completed=done, total=total)
 

@@ -55,22 +55,18 @@ def _stage_sections(manifest: dict) -> str:
     return "".join(cls.card_section(stages) for cls, stages in groups.values())
 
 
-def _configs_section(manifest: dict) -> str:
+def _configs(manifest: dict) -> list[dict]:
     """Each synthetic config's own funnel (its synthesize stage and the record stages on its rows), and
     whether and against what its rows were decontaminated."""
     parts = []
     for name, config in manifest.get("configs", {}).items():
         if "stages" not in config:  # a version written before configs had their own funnel
             continue
-        lines = ["| stage | rows in | rows out | rows dropped (by reason) |", "|---|---:|---:|---|"]
-        lines += [f"| {s['name']}{' (added)' if s.get('auto') else ''} | {s['in']:,} | {s['out']:,} | "
-                  f"{by_reason(s['dropped'])} |" for s in manifest["stages"] if s["name"] in config["stages"]]
-        parts.append(f"### `{name}` ({config['rows']:,} rows)\n\n" + "\n".join(lines)
-                     + f"\n\n{_decontamination(config)}\n")
-    if not parts:
-        return ""
-    return ("\n## Synthetic configs\n\nThe rows of each config, stage by stage: its synthesize stage, then "
-            "the record stages on its rows (dedup, decontamination, filters).\n\n" + "\n".join(parts))
+        stages = [s | {"dropped": by_reason(s["dropped"])} for s in manifest["stages"]
+                  if s["name"] in config["stages"]]
+        parts.append({"name": name, "rows": config["rows"], "stages": stages,
+                      "decontamination": _decontamination(config)})
+    return parts
 
 
 def _decontamination(config: dict) -> str:
@@ -94,43 +90,6 @@ def _how(done: dict) -> str:
     return how if method == "overlap" else f"{how}, then semantic"
 
 
-def _recipe_section(manifest: dict) -> str:
-    text = yaml.safe_dump(manifest["recipe"], sort_keys=False, allow_unicode=True).strip()
-    # A fence longer than any run of backticks in the recipe, so no description can close it.
-    fence = "`" * max(3, 1 + max((len(run) for run in re.findall(r"`+", text)), default=0))
-    return f"""
-## Recipe
-
-The recipe this version was built from (hash `{manifest["recipe_hash"][:16]}…`), with the
-overrides `{" ".join(manifest.get("overrides") or []) or "none"}` applied:
-
-{fence}yaml
-{text}
-{fence}
-"""
-
-
-def _load_section(manifest: dict, repo_id: str | None) -> str:
-    version = manifest["version"]
-    if repo_id is None:
-        where, pin = f"path/to/{manifest['dataset']}/{version}", ""
-    else:
-        where, pin = repo_id, f', revision="{version}"'
-    lines = [f'ds = load_dataset("{where}"{pin})'] + [
-        f'{name} = load_dataset("{where}", "{name}"{pin})' for name in manifest.get("configs", {})]
-    note = ("" if repo_id is None else
-            f"\n`revision=\"{version}\"` pins this version (a tag of the repository); the main branch holds "
-            "the version published last.\n")
-    return f"""
-## Load it
-
-```python
-from datasets import load_dataset
-{chr(10).join(lines)}
-```
-{note}"""
-
-
 def _content(entry: dict) -> str:
     """An input's sha256, or for a remote object its store's checksum (an ETag, a Hub sha256)."""
     if entry.get("sha256"):
@@ -141,33 +100,18 @@ def _content(entry: dict) -> str:
 
 def render_card(manifest: dict, repo_id: str | None = None) -> str:
     """The card of a version: in the store it loads from the version folder, on the Hub from `repo_id`."""
-    header = card_header(manifest)
-    inputs = "\n".join(f"- `{i['name']}` {_content(i)} ({i['bytes']:,} bytes)" for i in manifest["inputs"])
-    parent = manifest["parent"] or "none (first version)"
-    recipe = manifest["recipe"]
-    return f"""---
-{yaml.safe_dump(header, sort_keys=False).strip()}
----
+    from pipelines.render import render
 
-# {manifest["dataset"]} ({manifest["version"]})
-
-{recipe["description"].strip() or "Built by `pipelines build`."}
-
-{manifest["rows"]:,} rows in {", ".join(f"`{s}` ({n:,})" for s, n in manifest["splits"].items())}.
-
-## Stage funnel
-
-{funnel_markdown(manifest)}
-
-![Documents kept and dropped per stage](funnel.png)
-{_stage_sections(manifest)}{_configs_section(manifest)}
-## Lineage
-
-- Parent version: {parent}
-- Recipe hash: `{manifest["recipe_hash"]}`
-- Build fingerprint: `{manifest["build_fingerprint"]}`
-- Code version: `{manifest["code_version"]["package"]}`
-
-Inputs:
-{inputs}
-{_recipe_section(manifest)}{_load_section(manifest, repo_id)}"""
+    text = yaml.safe_dump(manifest["recipe"], sort_keys=False, allow_unicode=True).strip()
+    # A fence longer than any run of backticks in the recipe, so no description can close it.
+    fence = "`" * max(3, 1 + max((len(run) for run in re.findall(r"`+", text)), default=0))
+    version = manifest["version"]
+    where, pin = (f"path/to/{manifest['dataset']}/{version}", "") if repo_id is None else \
+        (repo_id, f', revision="{version}"')
+    load = [f'ds = load_dataset("{where}"{pin})'] + [
+        f'{name} = load_dataset("{where}", "{name}"{pin})' for name in manifest.get("configs", {})]
+    header = yaml.safe_dump(card_header(manifest), sort_keys=False).strip()
+    return render("card.md.j2", m=manifest, header=header, funnel=funnel_markdown(manifest),
+                  sections=_stage_sections(manifest), configs=_configs(manifest),
+                  inputs=[i | {"content": _content(i)} for i in manifest["inputs"]], recipe=text, fence=fence,
+                  load=load, repo_id=repo_id)

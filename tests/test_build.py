@@ -16,7 +16,7 @@ from conftest import run_cli
 from pages import load_pages
 
 from flows.build import build_flow
-from pipelines.build import plan_build
+from pipelines.plan import plan_build
 from pipelines.store import DatasetStore
 
 PAGES = load_pages("sample")

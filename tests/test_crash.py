@@ -132,7 +132,8 @@ def test_killed_in_the_middle_of_a_stage_resumes_its_finished_tasks(big):
 
 
 def test_a_stage_left_half_done_with_another_task_count_is_redone(tmp_path, monkeypatch):
-    from pipelines.build import plan_build, run_group
+    from pipelines.plan import plan_build
+    from pipelines.run import run_group
 
     monkeypatch.setenv("PIPELINES_HOME", str(tmp_path / "state"))
     write_wet(tmp_path / "wet", files=4, records=50)

@@ -10,8 +10,8 @@ import pytest
 from pages import DATA, load_pages
 from test_build import build
 
-from pipelines.build import plan_build
 from pipelines.errors import RecipeError
+from pipelines.plan import plan_build
 
 PAGES = load_pages("sample")
 

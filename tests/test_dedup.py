@@ -12,8 +12,8 @@ import pytest
 from near_duplicates import corpus, measured_jaccard, write_jsonl
 from test_build import build
 
-from pipelines.build import plan_build
 from pipelines.errors import RecipeError
+from pipelines.plan import plan_build
 from pipelines.stages.dedup_minhash import MinhashDedupStage
 
 

@@ -13,10 +13,10 @@ import pytest
 from datatrove.data import Document
 from test_build import build
 
-from pipelines.build import plan_build
 from pipelines.engines.datatrove.cache import iter_cached
 from pipelines.engines.datatrove.distill import SampleByKey, read_sample
 from pipelines.errors import USER_ERRORS, RecipeError
+from pipelines.plan import plan_build
 from pipelines.recipe import builtin_recipes
 from transforms.distill import distribution, ratings_by_document, sample_key, smallest
 from transforms.quality import FastTextQualityScorer

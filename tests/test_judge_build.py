@@ -12,8 +12,8 @@ import pyarrow.parquet as pq
 import pytest
 from test_build import build
 
-from pipelines.build import plan_build
 from pipelines.errors import USER_ERRORS, RecipeError
+from pipelines.plan import plan_build
 from pipelines.recipe import builtin_recipes
 
 RECIPE = str(builtin_recipes()["pairwise-demo"])

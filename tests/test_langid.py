@@ -38,8 +38,8 @@ def test_missing_or_corrupt_model_is_one_clear_line(tmp_path, content):
 
 
 def test_recipe_naming_a_missing_model_fails_before_any_work(tmp_path, monkeypatch):
-    from pipelines.build import plan_build
     from pipelines.errors import RecipeError
+    from pipelines.plan import plan_build
 
     monkeypatch.setenv("PIPELINES_HOME", str(tmp_path / "state"))
     with pytest.raises(RecipeError) as info:

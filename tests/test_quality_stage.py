@@ -11,9 +11,9 @@ import pytest
 from quality_model import train_small_model
 from test_build import build
 
-from pipelines.build import plan_build
 from pipelines.engines.datatrove.cache import iter_cached
 from pipelines.errors import RecipeError
+from pipelines.plan import plan_build
 from transforms.langid import lid176_path
 from transforms.quality import FastTextQualityScorer
 

@@ -13,8 +13,8 @@ from conftest import run_cli
 from pages import load_pages
 from test_build import build, pipelines_home
 
-from pipelines.build import plan_build
 from pipelines.errors import RecipeError
+from pipelines.plan import plan_build
 from transforms.dedup import exact_key
 
 # Six pages, two of them twice: the same prompt twice is the same completions (the generation cache), so

@@ -17,7 +17,7 @@ from pages import DATA
 from test_build import build, pipelines_home
 
 from flows.build import _retries
-from pipelines.build import plan_build
+from pipelines.plan import plan_build
 from pipelines.store import DatasetStore
 
 RECIPE = f"""\

@@ -13,9 +13,9 @@ import s3fs
 from conftest import run_cli
 from test_build import build
 
-from pipelines.build import plan_build
 from pipelines.errors import PipelinesError, RecipeError, StoreError, TransientError
 from pipelines.inputs import expand
+from pipelines.plan import plan_build
 from pipelines.recipe import load_recipe
 from pipelines.stages.read import InputSpec
 from pipelines.storage import filesystem

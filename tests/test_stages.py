@@ -12,8 +12,9 @@ import pytest
 import yaml
 from conftest import ROOT, run_cli
 
-from pipelines.build import plan_build
-from pipelines.stages import RECIPE_STAGES, STAGES, base
+from pipelines.plan import plan_build
+from pipelines import code_version
+from pipelines.stages import RECIPE_STAGES, STAGES
 
 WEB_DEMO = ROOT / "pipelines" / "recipes" / "data" / "web-demo"
 PLUGINS = Path(__file__).parent / "data" / "plugins"
@@ -38,8 +39,8 @@ def _recipe(tmp_path: Path, stages: list[dict], name: str = "toy") -> Path:
 
 
 def _edited(target: str):
-    """module_source with one module's source edited (a comment added), as a contributor would."""
-    original = base.module_source
+    """read_source with one module's source edited (a comment added), as a contributor would."""
+    original = code_version.read_source
 
     def source(name: str) -> str:
         return original(name) + ("\n# edited\n" if name == target else "")
@@ -62,7 +63,7 @@ def test_a_stage_code_version_covers_its_own_code_not_its_neighbours(module, fir
         {"type": "decontaminate", "benchmarks": [{"name": "b", "path": str(tmp_path / "bench.jsonl"),
                                                   "shape": "gsm8k", "id_field": "id"}]}])
     before = plan_build(str(recipe), out=tmp_path / "out")
-    monkeypatch.setattr(base, "module_source", _edited(module))
+    monkeypatch.setattr(code_version, "read_source", _edited(module))
     after = plan_build(str(recipe), out=tmp_path / "out")
     names = [s.name for s in before.stages]
     first = names.index(first_changed)
@@ -83,7 +84,7 @@ def test_editing_one_stage_step_reruns_from_that_stage_only(module, rerun, tmp_p
     recipe = _recipe(tmp_path, [{"type": "extract"}, {"type": "langid", "languages": ["en"]},
                                 {"type": "gopher_quality"}])
     first = build_flow(recipe=str(recipe), out=str(tmp_path / "out"))
-    monkeypatch.setattr(base, "module_source", _edited(module))
+    monkeypatch.setattr(code_version, "read_source", _edited(module))
     second = build_flow(recipe=str(recipe), out=str(tmp_path / "out"))
     assert (first["version"], second["version"]) == ("v1", "v2")
     manifests = [json.loads((Path(r["path"]) / "manifest.json").read_text()) for r in (first, second)]
@@ -131,7 +132,7 @@ def test_a_stage_type_from_one_file_builds(tmp_path, state, out):
 def test_a_barrier_after_the_read_stage_gets_its_output_made(tmp_path, state):
     """The read stage keeps no output when a streaming stage follows it; a recipe whose next stage is a
     barrier (reads it twice, as MinHash does) gets the read stage run again to keep its output."""
-    from pipelines.build import run_group
+    from pipelines.run import run_group
 
     streaming = plan_build(str(_recipe(tmp_path, [{"type": "extract"}], "a")), out=tmp_path / "out")
     run_group(streaming, [0, 1])

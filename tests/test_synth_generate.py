@@ -10,8 +10,8 @@ import pyarrow.parquet as pq
 import pytest
 from test_build import build
 
-from pipelines.build import plan_build
 from pipelines.errors import RecipeError
+from pipelines.plan import plan_build
 
 # The schema lets the model answer only 7 or 8, and its solutions vary in length: with a random-weight
 # model some samples pass both checks and some fail one, so verification, voting and negatives all have

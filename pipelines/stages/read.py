@@ -3,18 +3,17 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Any, ClassVar, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import Field, model_validator
 
 from pipelines import storage
 from pipelines.engines.datatrove.reader import WarcRecordReader
 from pipelines.engines.datatrove.records import JsonlRecordReader, ParquetRecordReader
-from pipelines.stages.base import Spec, Stage
+from pipelines.stages.base import FIELD_PATTERN, Spec, StreamingStage
 from pipelines.storage import check_options, read_root
 
 RECORD_FORMATS = ("jsonl", "parquet")
-FIELD_PATTERN = r"^[A-Za-z_][A-Za-z0-9_]*$"
 
 
 class InputSpec(Spec):
@@ -62,27 +61,33 @@ class InputSpec(Spec):
     def records(self) -> bool:
         return self.format in RECORD_FORMATS
 
+    def stage(self, inputs: list[str]) -> ReadStage:
+        """The stage that reads these input files (absolute paths or URLs, in input order)."""
+        return ReadStage(input=self, inputs=inputs)
+
+
+# Where the input files are and how they are listed: their content (checksums) is what counts.
+WHERE_INPUTS_ARE = {"paths", "paths_file", "base", "sample", "seed", "limit", "missing", "storage_options"}
+
 
 READ_BLOCK = 8 * 2**20  # s3fs's read-ahead block for inputs (its default is 50 MB)
 
 
-class ReadStage(Stage):
+class ReadStage(StreamingStage):
     """Reads the input files in order, counting every record it does not keep by reason."""
 
     type: Literal["read"] = "read"
     input: InputSpec
     inputs: list[str]  # the files, absolute paths or URLs, in input order
-    in_recipe: ClassVar[bool] = False  # the recipe's `input:`, not one of its stages
+    in_recipe = False  # the recipe's `input:`, not one of its stages
     transient = True  # its inputs may be remote
-    modules = ("pipelines.engines.datatrove.reader", "pipelines.engines.datatrove.records",
-               "transforms.dedup")
-    libraries = ("datatrove", "warcio", "faust-cchardet", "pyarrow")
+    libraries = ("faust-cchardet",)  # warcio's charset detection, never imported by our code
     # Its cache would be its inputs again (HTML in full): writing it cost more than reading the WARCs.
     cache_output = False
 
-    @property
-    def streaming(self) -> bool:
-        return True
+    def fingerprint_params(self) -> dict:
+        # Its output is known by the inputs' content, which the plan fingerprints, not by where they are.
+        return self.input.model_dump(mode="json", exclude=WHERE_INPUTS_ARE)
 
     @property
     def counts_words(self) -> bool:

@@ -7,14 +7,11 @@ back, in the same order and unchanged, as the config's rows for the stages after
 
 from __future__ import annotations
 
-import hashlib
 from typing import Annotated, ClassVar
 
 from pydantic import Field, model_validator
 
-from pipelines.stages.base import Stage, StageRun, module_source
-from pipelines.stages.read import FIELD_PATTERN
-from pipelines.stages.synthesize import ROWS
+from pipelines.stages.base import FIELD_PATTERN, ROWS, Stage, StageContext
 
 # The record fields a stage compares (instruction + response, question + answer); unset: the text.
 Fields = list[Annotated[str, Field(pattern=FIELD_PATTERN)]] | None
@@ -22,7 +19,8 @@ PARTS = "rows-parts"  # each task's surviving rows, joined into ROWS when the st
 
 
 class RecordStage(Stage):
-    """A stage that can also run on a synthetic config's rows (`input: <config>`)."""
+    """A stage that can also run on a synthetic config's rows (`input: <config>`). A concrete one derives
+    from StreamingStage or BarrierStage too."""
 
     input: str | None = Field(None, pattern=r"^[a-z][a-z0-9_]*$")  # a synthetic config; unset: the documents
     fields: Fields = None  # on rows: the fields that make a row's text (default: its text fields)
@@ -55,43 +53,33 @@ class RecordStage(Stage):
         # Told apart by the config they run on: dedup_exact-qa, decontaminate-critique.
         return self.type if self.input is None else f"{self.type}-{self.input}"
 
-    def reader(self, ctx: StageRun):
+    def reader(self, ctx: StageContext):
         """The step that reads this stage's input: the previous stage's documents, or its config's rows."""
-        from pipelines.engines.datatrove.cache import cache_reader
         from pipelines.engines.datatrove.rows import RowReader
         from schemas.synthetic import PROVENANCE
 
         if self.input is None:
-            return cache_reader(ctx.previous)
-        rows = ctx.plan.rows(self.input, ctx.index)
+            return super().reader(ctx)
+        rows = ctx.rows(self.input)
         # By default a row's text is what the model wrote: its text fields, not its id or provenance.
         skip = ["id", *(f.name for f in PROVENANCE)]
         return RowReader(str(ctx.shared(rows.parent)), rows.name, self.input, self.fields, skip)
 
-    def writer(self, ctx: StageRun):
+    def writer(self, ctx: StageContext):
         """The step that writes what survives: the stage's cached documents, or its config's rows."""
-        from pipelines.engines.datatrove.cache import cache_writer
         from pipelines.engines.datatrove.rows import RowWriter
 
-        return cache_writer(ctx.at("data")) if self.input is None else RowWriter(str(ctx.at(PARTS)))
+        return super().writer(ctx) if self.input is None else RowWriter(str(ctx.at(PARTS)))
 
-    def run_on_rows(self, ctx: StageRun) -> dict:
-        """The stage on its config's rows, alone (never fused with document stages); returns its funnel."""
-        from pipelines.engines.datatrove.cache import tally_drops
-        from pipelines.engines.datatrove.rows import join_parts
-        from pipelines.funnel import pipeline_funnel
-
-        if self.streaming:
-            steps = [tally_drops(step) for step in self.steps(ctx.at())]
-            stats = ctx.run([self.reader(ctx), *steps, self.writer(ctx)], ctx.at())
-            result = self.finish(ctx.fetch(), pipeline_funnel(stats, self.drop_aliases))
-        else:
-            result = self.run(ctx)
-        join_parts(ctx.fetch(PARTS), ctx.work / ROWS)
+    def run_alone(self, ctx: StageContext) -> dict:
+        """The stage alone: a barrier, or any stage on its config's rows (never fused with documents')."""
+        result = super().run_alone(ctx)
+        self.commit_rows(ctx)
         return result
 
-    @classmethod
-    def code_version(cls) -> str:
-        # Its rows reader and writer are code of every record stage, as the stage cache's are of every stage.
-        own = super().code_version() + module_source("pipelines.engines.datatrove.rows")
-        return hashlib.sha256(own.encode()).hexdigest()[:16]
+    def commit_rows(self, ctx: StageContext) -> None:
+        """On a config's rows: the rows each task kept, joined in order as the config's rows."""
+        from pipelines.engines.datatrove.rows import join_parts
+
+        if self.input is not None:
+            join_parts(ctx.fetch(PARTS), ctx.work / ROWS)

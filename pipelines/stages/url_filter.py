@@ -9,4 +9,3 @@ from pipelines.stages.filters import filter_stage
 
 UrlFilterStage = filter_stage("url_filter", URLFilter, __name__, step=OfflineURLFilter,
                      doc="Drops pages on datatrove's shipped block lists of domains, URLs and words.")
-UrlFilterStage.modules = ("pipelines.engines.datatrove.url_filter",)

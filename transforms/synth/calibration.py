@@ -3,6 +3,8 @@ length bias, before its labels are used (JudgeLM, MT-Bench's agreement study, TI
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from transforms.agreement import agreement, cohen_kappa, confusion, spearman
 from transforms.errors import TransformError
 
@@ -79,3 +81,48 @@ def pairwise_report(items: list[dict], comparisons: dict[str, dict], label: str)
 
 def _round(value: float) -> float | None:
     return None if value != value else round(float(value), 4)  # nan (undefined) as None: JSON has no nan
+
+
+def calibrate(task, labels: str, label: str | None, field: str,
+              generate: Callable[[list[dict], object, str], list[dict]]) -> dict:
+    """The judge `task` on the labelled items of `labels` (same model, sampling and template as its real work,
+    through `generate(records, task, output)`, which returns that output's records) against the people's
+    `label`; the report, with no threshold applied."""
+    import copy
+
+    label = label or ("preference" if task.graph == "pairwise" else "score")
+    items = read_labels(labels, list(task.inputs), label)
+    ided = [i | {"id": str(i["id"])} for i in items]
+    if task.graph == "pairwise":
+        pairs = [{"id": str(i["id"]), "pair": 0, "prompt": i["prompt"], "response_a": i["response_a"],
+                  "response_b": i["response_b"], "source_a": "a", "source_b": "b", "sample_a": 0,
+                  "sample_b": 0} for i in items]
+        # The sources are named "a" and "b": a comparison's winner is the pair's own a, b or tie.
+        found = {c["source_id"]: c for c in generate(pairs, task, "comparisons")}
+        report = pairwise_report(ided, found, label)
+    else:
+        judge = copy.copy(task)
+        judge.checks = []  # every score is compared, the ones a threshold would drop too
+        records = [{"id": str(i["id"]), **{k: i[k] for k in task.inputs}} for i in items]
+        scores = {r["source_id"]: r[field] for r in generate(records, judge, "rows") if r["sample"] == 0}
+        prop = task.schema["properties"][field]
+        scale = list(range(int(prop["minimum"]), int(prop["maximum"]) + 1)) \
+            if prop.get("type") == "integer" and "minimum" in prop and "maximum" in prop else []
+        report = score_report(ided, scores, label, scale)
+    return report | {"label": label}
+
+
+def check_calibration(definition, labels: str, label: str | None, field: str) -> None:
+    """A labelled sample that exists and has the judge's inputs and the label; a scoring judge's field."""
+    from pathlib import Path
+
+    if not Path(labels).is_file():
+        raise TransformError(f"calibrate.labels: {labels} does not exist")
+    if definition.graph == "pairwise":
+        label = label or "preference"
+    else:
+        label = label or "score"
+        if field not in definition.output_schema.get("properties", {}):
+            raise TransformError(f"calibrate.field: {field!r} is not a field of {definition.name}'s "
+                                 "output: calibration compares a judge's score with a person's")
+    read_labels(labels, definition.inputs, label)

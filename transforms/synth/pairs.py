@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from transforms.synth.task import Parsed
+from transforms.synth.parsed import Parsed
 
 
 def pick_pair(prompt: str, scored: list[tuple[str, int]]) -> Parsed:

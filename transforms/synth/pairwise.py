@@ -7,6 +7,8 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from itertools import combinations
 
+from transforms.errors import TransformError
+
 # The judge's verdicts, as its schema spells them, and what each order's verdict means for the pair.
 A, B, TIE = "A", "B", "tie"
 ORDERS = ("ab", "ba")  # ab: the pair as made (a first); ba: swapped
@@ -104,3 +106,24 @@ def decide(pair: dict, judged: dict[str, dict | None],
            "chosen_source": sources[winner], "rejected_source": sources[loser],
            "rationale": judged["ab"]["rationale"], **provenance}
     return comparison, row, None
+
+
+def check_pairwise(definition, input_config: str | None, against: list[str], n: int,
+                   fields: dict[str, str]) -> None:
+    """A pairwise judge reads pairs of an earlier config's rows, and judges each order once."""
+    task = definition.name
+    if definition.graph != "pairwise":
+        if against:
+            raise TransformError("against is for a pairwise judge (task: judge_pairwise)")
+        return
+    if input_config is None:
+        raise TransformError(f"{task} compares responses: give input: <config> (and against: "
+                             "[<config>, ...] to compare configs)")
+    if n != 1:
+        raise TransformError(f"sampling.n: {task} judges each order of a pair once: n must be 1")
+    unknown = sorted(set(fields) - {"prompt", "response"})
+    if unknown:
+        raise TransformError(f"fields: {task} reads a row's prompt and response; {unknown[0]!r} is "
+                             "neither (e.g. fields: {prompt: question, response: answer})")
+    if input_config in against or len(set(against)) < len(against):
+        raise TransformError("against: each config is compared once, and not with itself")

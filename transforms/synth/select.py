@@ -5,13 +5,11 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Literal
+from typing import Literal
 
 from transforms.errors import TransformError
 from transforms.synth.answers import normalize_answer
-
-if TYPE_CHECKING:
-    from transforms.synth.task import Parsed, Task
+from transforms.synth.parsed import Parsed
 
 Mode = Literal["all", "first", "majority", "verified"]
 # Why a completion is not a row before any check ran: no check's failure makes a negative.
@@ -29,19 +27,20 @@ class Selection:
     negatives: bool = False
     response: str | None = None  # the field a pair's chosen and rejected texts are; default: the first string
 
-    def check(self, task: Task) -> None:
-        if self.mode == "verified" and not any(c.type == "answer_match" for c in task.checks):
+    def check(self, check_types: list[str], fields: list[str], schema: dict) -> None:
+        """Fails on a selection the task cannot make: its checks' types, output fields and JSON Schema."""
+        if self.mode == "verified" and "answer_match" not in check_types:
             raise TransformError("select: verified keeps the samples whose answer matches a reference: "
                                  "add an answer_match check")
-        if self.mode == "majority" and self.answer not in task.fields:
+        if self.mode == "majority" and self.answer not in fields:
             raise TransformError(f"answer: majority votes on a field of the output; {self.answer!r} is not "
-                                 f"one ({', '.join(task.fields)})")
+                                 f"one ({', '.join(fields)})")
         if self.negatives:
-            strings = [k for k, v in task.schema["properties"].items() if v.get("type") == "string"]
+            strings = [k for k, v in schema["properties"].items() if v.get("type") == "string"]
             self.response = self.response or (strings[0] if strings else None)
-            if self.response not in task.fields:
+            if self.response not in fields:
                 raise TransformError(f"response: negatives pair a text field of the output; "
-                                     f"{self.response!r} is not one ({', '.join(task.fields)})")
+                                     f"{self.response!r} is not one ({', '.join(fields)})")
 
     def choose(self, samples: list[Parsed]) -> tuple[list[tuple[int, dict | None, str | None]],
                                                      list[tuple[int, int]]]:

@@ -7,7 +7,6 @@ import hashlib
 import json
 import random
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
 from typing import Any, Literal
 
 import jinja2
@@ -17,6 +16,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from transforms.errors import TransformError
 from transforms.synth.checks import Check, CheckContext, parse_checks
+from transforms.synth.parsed import Parsed
 from transforms.synth.select import Selection
 
 # A recipe never executes code: templates render in Jinja's sandbox, and an undefined name is an error.
@@ -49,15 +49,6 @@ class TaskDefinition(BaseModel):
     graph: Literal["generate", "preference_pairs", "pairwise"] = "generate"
     judge: str | None = None  # preference_pairs: the built-in task that judges each response
     seeds: SeedSpec | None = None
-
-
-@dataclass
-class Parsed:
-    """A completion turned into a row, or the reason it could not be one (and its value, if it parsed)."""
-
-    row: dict | None
-    reason: str | None = None
-    value: dict | None = None
 
 
 class Task:
@@ -123,7 +114,7 @@ class Task:
                                          f"{'an input' if where == 'record' else 'a field of the output'} "
                                          f"({', '.join(sorted(known)) or 'none'})")
             kept |= {check.keep_as} if getattr(check, "keep_as", None) else set()
-        self.selection.check(self)
+        self.selection.check([c.type for c in self.checks], self.fields, self.schema)
 
     @property
     def template_sha256(self) -> str:

@@ -8,7 +8,7 @@ from typing import Literal
 from datatrove.pipeline.filters.base_filter import BaseFilter
 from pydantic import Field
 
-from pipelines.stages import Stage
+from pipelines.stages import StreamingStage
 
 
 class MinWordsFilter(BaseFilter):
@@ -24,17 +24,11 @@ class MinWordsFilter(BaseFilter):
         return len(doc.text.split()) >= self.min_words or (False, "too_few_words")
 
 
-class MinWordsStage(Stage):
+class MinWordsStage(StreamingStage):
     """Keeps documents of at least `min_words` words."""
 
     type: Literal["min_words"]
     min_words: int = Field(100, ge=1)
-
-    libraries = ("datatrove",)
-
-    @property
-    def streaming(self) -> bool:
-        return True
 
     def steps(self, work: Path) -> list:
         return [MinWordsFilter(self.min_words)]
