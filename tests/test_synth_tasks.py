@@ -294,17 +294,20 @@ def test_selection_keeps_first_majority_or_verified_and_pairs_negatives():
     outcome, _ = Selection("majority").choose(_samples(None, None))
     assert rows(outcome) == [] and reasons(outcome) == ["unparsable", "unparsable"]
 
+    def check(selection, task):
+        selection.check([c.type for c in task.checks], task.fields, task.schema)
+
     verified = Selection("verified", negatives=True)
-    verified.check(task)
+    check(verified, task)
     assert verified.response == "solution"  # the first text field of the output
     outcome, pairs = verified.choose(_samples("!8", "7", None, "7", "!6"))
     assert rows(outcome) == [(1, "verified", 0.4), (3, "verified", 0.4)]  # 2 of the 5 samples said 7
     assert pairs == [(1, 0), (1, 4)]  # the first kept sample against each that failed a check
     assert verified.choose(_samples("!8", None))[1] == []  # no passing sample: no pair
     with pytest.raises(TransformError, match="select: verified keeps the samples whose answer matches"):
-        Selection("verified").check(Task(definition_from(MATH | {"checks": []})))
+        check(Selection("verified"), Task(definition_from(MATH | {"checks": []})))
     with pytest.raises(TransformError, match="answer: majority votes on a field of the output; 'final'"):
-        Selection("majority", answer="final").check(task)
+        check(Selection("majority", answer="final"), task)
 
 
 def test_a_recipe_tasks_rows_fit_the_schema_made_from_its_output_schema():

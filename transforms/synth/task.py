@@ -160,8 +160,9 @@ class Task:
             if k in row:
                 row[k] = json.dumps(row[k], ensure_ascii=False, sort_keys=True)
         for check in self.checks:
-            if not check.ordered and not check.passes(record, row, self.context):
-                return Parsed(None, check.reason, value)
+            verdict = True if check.ordered else check.passes(record, row, self.context)
+            if isinstance(verdict, str) or not verdict:  # a reason of its own (execute: the run's) or False
+                return Parsed(None, verdict if isinstance(verdict, str) else check.reason, value)
         return Parsed(row, None, value)
 
     def arrow_schema(self):
@@ -174,7 +175,8 @@ class Task:
         if self.record_type in SCHEMAS:
             base = SCHEMAS[self.record_type]
             return pa.schema([*base, *extra], metadata=base.metadata)
-        kept = [pa.field(c.keep_as, pa.float32()) for c in self.checks if getattr(c, "keep_as", None)]
+        kept = [pa.field(c.keep_as, c.kept_type() if hasattr(c, "kept_type") else pa.float32())
+                for c in self.checks if getattr(c, "keep_as", None)]
         return record_schema(self.record_type or self.name, self.schema["properties"], self.definition.carry,
                              kept + extra)
 

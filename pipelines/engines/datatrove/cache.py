@@ -76,8 +76,8 @@ def tally_drops(step: PipelineStep) -> PipelineStep:
 
 
 def _zstd_default_level(infile, mode: str = "rb"):
-    """zstd at its own default level (3): fsspec's "zstd" writes at level 10, which took 0.9 s of CPU
-    for every 14 MB of text a stage cached (8x level 3's time, for files 12% smaller)."""
+    """zstd at its own default level (3): fsspec's "zstd" writes at level 10, several times level 3's CPU
+    for files barely smaller (bench/README.md, "Design measurements")."""
     import zstandard
 
     if "r" in mode:

@@ -10,14 +10,15 @@ from transforms.errors import TransformError
 from transforms.synth.checks.answer_match import AnswerMatch
 from transforms.synth.checks.base import Check, CheckContext
 from transforms.synth.checks.checklist import Checklist
+from transforms.synth.checks.execute import Execute
 from transforms.synth.checks.grounded import Grounded, support
 from transforms.synth.checks.length import Length
 from transforms.synth.checks.novelty import Novelty, RougeL
 from transforms.synth.checks.regex import Regex
 from transforms.synth.checks.score import Score
 
-CHECK_TYPES = (Length, Regex, Grounded, Novelty, AnswerMatch, Score, Checklist)
-AnyCheck = Annotated[Length | Regex | Grounded | Novelty | AnswerMatch | Score | Checklist,
+CHECK_TYPES = (Length, Regex, Grounded, Novelty, AnswerMatch, Score, Checklist, Execute)
+AnyCheck = Annotated[Length | Regex | Grounded | Novelty | AnswerMatch | Score | Checklist | Execute,
                      Field(discriminator="type")]
 _CHECKS = TypeAdapter(list[AnyCheck])
 NAMES = tuple(c.model_fields["type"].annotation.__args__[0] for c in CHECK_TYPES)
@@ -47,5 +48,5 @@ def parse_checks(items: list[dict], options: dict[str, Any], where: str = "check
         raise TransformError(f"{where}.{'.'.join(map(str, loc))}: {message}") from None
 
 
-__all__ = ["CHECK_TYPES", "AnswerMatch", "Check", "CheckContext", "Checklist", "Grounded", "Length",
-           "Novelty", "Regex", "RougeL", "Score", "parse_checks", "support"]
+__all__ = ["CHECK_TYPES", "AnswerMatch", "Check", "CheckContext", "Checklist", "Execute", "Grounded",
+           "Length", "Novelty", "Regex", "RougeL", "Score", "parse_checks", "support"]
