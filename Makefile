@@ -9,8 +9,11 @@ STAMP := $(VENV)/.installed
 demo: $(STAMP)
 	$(VENV)/bin/pipelines build synth-demo
 
+# WORKERS pytest-xdist workers (0: one process): the tests of the session's vLLM engine on one, each other
+# module on one, the longest first (tests/conftest.py); the 30 slowest tests are listed, to keep the budget.
+WORKERS ?= 2
 test: $(STAMP)
-	$(VENV)/bin/pytest
+	$(VENV)/bin/pytest -n $(WORKERS) --dist loadgroup --no-loadscope-reorder --durations=30
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .

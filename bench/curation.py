@@ -50,7 +50,7 @@ def source_pages(pages: str) -> list[tuple[str, str]]:
     """(url, html) of the benchmark's input pages."""
     if pages == "sample":
         sys.path.insert(0, str(ROOT / "tests"))
-        from pages import load_pages
+        from support.pages import load_pages
 
         return [(p["url"], p["html"]) for p in load_pages("sample")]
     import gzip
@@ -71,7 +71,7 @@ def write_input(folder: Path, pages: str, copies: int) -> int:
     from warcio.warcwriter import WARCWriter
 
     sys.path.insert(0, str(ROOT / "tests"))
-    from make_warcs import write_response
+    from support.make_warcs import write_response
 
     folder.mkdir(parents=True)
     handles = [open(folder / f"bench-{i}.warc.gz", "wb") for i in range(TASKS)]
@@ -208,7 +208,7 @@ def run_raw(recipe: str, data: Path, work: Path, model: Path) -> float:
 def train_model(folder: Path) -> Path:
     """A small quality classifier on the fixture's article prose against generated spam."""
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
-    from quality_model import train_small_model
+    from support.quality_model import train_small_model
 
     return train_small_model(folder)
 

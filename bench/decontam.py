@@ -8,7 +8,7 @@ The first is bench/decontam_recall.py (see there); --write ships its recall tabl
 card quotes. The second measures records/s of building the 13-gram index and of looking documents up, and
 peak memory at 1x / 10x:
 
-Benchmarks: the authored GSM8K / HumanEval / MMLU-like items of tests/test_decontam.py (JSONL, Parquet,
+Benchmarks: the authored GSM8K / HumanEval / MMLU-like items of tests/support/benchmarks.py (JSONL, Parquet,
 a datasets folder) plus a synthetic JSONL benchmark of --items question/answer records drawn from the
 sample pages' vocabulary (an MMLU-sized index). Corpus: the tests' recombined sample-page sentences, 1% of
 documents with a benchmark question planted, written as JSONL at 1x (--docs) and 10x and streamed back.
@@ -36,9 +36,11 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "tests"))
 
-import test_decontam as authored  # noqa: E402
+from support import benchmarks as authored  # noqa: E402
 
-from transforms.decontam import RECALL_FILE, NGramIndex, load_benchmark  # noqa: E402
+from transforms.decontam.benchmarks import load_benchmark  # noqa: E402
+from transforms.decontam.ngram import NGramIndex  # noqa: E402
+from transforms.decontam.recall import RECALL_FILE  # noqa: E402
 
 MIB = 1 << 20
 

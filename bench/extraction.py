@@ -1,9 +1,9 @@
 """Precision, recall and speed of each extraction backend on authored pages and on real pages.
 
     python bench/extraction.py [--pages 1000] [--passes 5] [--heavy-pages 216] [--wcxb-limit N]
-                               [--no-authored]
+                               [--no-authored] [--save-texts FILE] [--diff-texts FILE] [--native-check]
 
-Pages: the "sample" (24) and "extraction" (30) sets of tests/fixtures/pages/ (read by tests/pages.py),
+Pages: the "sample" (24) and "extraction" (30) sets of tests/data/pages/ (read by tests/support/pages.py),
 each with its exact `main_text`: the body a reader came for, with its subheadings, lists, tables,
 code and quotes; not the title (h1), bylines, navigation, related links, share bars, ads, newsletter
 boxes, author bios, comments and reviews, nor a forum's user cards and signatures.
@@ -25,6 +25,12 @@ backend on; held: the rest, never seen by it); `with`: the share of the referenc
 snippets found in the text, `without`: the share of its boilerplate snippets found (lower is
 better). Speed on those pages: every backend extracts chunks of 25 pages in turn, so that the
 machine's load changes slow them alike; pages/s is the total over all chunks.
+
+Texts of the default backend on the real pages: --save-texts writes them (gzipped JSON, page id ->
+text); --diff-texts lists the pages whose text now differs from such a file, with their F1 then and now
+(what a change of the extractor changed, page by page). --native-check: the learned backend's C walk,
+rows and trees against its Python reference on every real page (blocks, feature rows, texts), with the
+CPU time of each.
 """
 
 from __future__ import annotations
@@ -43,7 +49,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from pages import load_pages  # noqa: E402
+from support.pages import load_pages  # noqa: E402
 
 from transforms.extract import BACKENDS, DEFAULT_BACKEND, Extractor  # noqa: E402
 
@@ -191,6 +197,72 @@ def real_pages(args) -> None:
           + ", ".join(f"{t} {sum(p['type'] == t for p in pages)}" for t in TYPES))
 
 
+def texts_mode(args) -> None:
+    """--save-texts / --diff-texts / --native-check on the real pages (see the module docstring)."""
+    import gzip
+    import json
+
+    from train_extractor import WCXB, half, load, scores
+
+    if not WCXB.is_dir():
+        sys.exit(f"no {WCXB}: the real pages are not on this machine")
+    pages = load()[: args.wcxb_limit or None]
+    if args.native_check:
+        native_check(pages)
+        return
+    extract = Extractor(DEFAULT_BACKEND).extract
+    now = {p["id"]: extract(p["html"]) for p in pages}
+    if args.save_texts:
+        with gzip.open(args.save_texts, "wt", encoding="utf-8") as f:
+            json.dump(now, f)
+        print(f"{len(now)} texts of the {DEFAULT_BACKEND} backend written to {args.save_texts}")
+    if args.diff_texts:
+        with gzip.open(args.diff_texts, "rt", encoding="utf-8") as f:
+            then = json.load(f)
+        changed = [p for p in pages if then.get(p["id"]) != now[p["id"]]]
+        print(f"{len(changed)} of {len(pages)} pages' texts differ from {args.diff_texts}:")
+        print(f"{'page':6s} {'type':14s} {'half':5s} {'F1 then':>8s} {'now':>6s} {'lines -':>8s} "
+              f"{'lines +':>8s}")
+        moved = Counter()
+        for p in changed:
+            before, after = then.get(p["id"], ""), now[p["id"]]
+            f_then, f_now = scores(p["main_content"], before)[2], scores(p["main_content"], after)[2]
+            gone = len(set(before.split("\n")) - set(after.split("\n")))
+            new = len(set(after.split("\n")) - set(before.split("\n")))
+            moved["up" if f_now > f_then else "down" if f_now < f_then else "same F1"] += 1
+            print(f"{p['id']:6s} {p['type']:14s} {half(p['id']):5s} {f_then:8.3f} {f_now:6.3f} {gone:8d} "
+                  f"{new:8d}")
+        print("F1: " + ", ".join(f"{k} {v}" for k, v in sorted(moved.items())))
+
+
+def native_check(pages: list[dict]) -> None:
+    """The C walk, rows and trees against the Python ones on every page: the same blocks, rows and text."""
+    import numpy as np
+
+    from transforms import extract_native
+    from transforms.extract_blocks import page_blocks
+    from transforms.extract_learned import MODEL, learned_text
+
+    if not extract_native.AVAILABLE:
+        sys.exit("the C extension is not built or not used: nothing to compare")
+    differ, spent = [], {True: 0.0, False: 0.0}
+    for p in pages:
+        got = {}
+        for native in (True, False):
+            start = time.process_time()
+            got[native] = (page_blocks(p["html"], native=native),
+                           learned_text(p["html"], str(MODEL), native=native))
+            spent[native] += time.process_time() - start
+        (a, ta), (b, tb) = got[True], got[False]
+        same = (a.blocks == b.blocks and np.array_equal(a.rows, b.rows) and np.array_equal(a.chains, b.chains)
+                and a.page_bits == b.page_bits and ta == tb)
+        if not same:
+            differ.append(p["id"])
+    print(f"{len(pages)} pages: {len(differ)} differ between the C and the Python walk, rows and trees "
+          f"{differ[:20]}; CPU seconds (page_blocks and learned_text) C {spent[True]:.1f}, "
+          f"Python {spent[False]:.1f}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--pages", type=int, default=1000, help="pages per timed pass (the set replicated)")
@@ -198,7 +270,13 @@ def main() -> None:
     parser.add_argument("--heavy-pages", type=int, default=216, help="pages per timed pass, ~130 KB each")
     parser.add_argument("--wcxb-limit", type=int, default=0, help="only the first N real pages (0: all)")
     parser.add_argument("--no-authored", action="store_true", help="only the real pages")
+    parser.add_argument("--save-texts", help="write the default backend's text of each real page here")
+    parser.add_argument("--diff-texts", help="list the real pages whose text differs from this file's")
+    parser.add_argument("--native-check", action="store_true", help="C against Python on the real pages")
     args = parser.parse_args()
+    if args.save_texts or args.diff_texts or args.native_check:
+        texts_mode(args)
+        return
     if not args.no_authored:
         authored(args)
     real_pages(args)
@@ -232,7 +310,7 @@ def authored(args) -> None:
     for name, extract, *_ in results:
         cells = "".join(f"{quality(extract, group)[2]:14.3f}" for group in GROUPS.values())
         print(f"{name:34s}{cells}{quality(extract, EMPTY)[3]:13d}")
-    print("s: the sample pages, x: the extraction pages (tests/fixtures/pages/); pages per group: "
+    print("s: the sample pages, x: the extraction pages (tests/data/pages/); pages per group: "
           + ", ".join(f"{g} {len(v)}" for g, v in GROUPS.items()))
 
     grown = [heavy(p["html"]) for p in pages]

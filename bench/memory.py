@@ -97,7 +97,7 @@ def synth_peak_mib(records: int, work: Path, model: Path) -> tuple[int, float, f
 
 def synth_main(records: int, model: str | None) -> None:
     sys.path.insert(0, str(ROOT / "tests"))
-    from tiny_model import build_tiny_model
+    from support.tiny_model import build_tiny_model
 
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(model) if model else build_tiny_model(Path(tmp) / "tiny-llama")

@@ -52,7 +52,8 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=5)
     args = parser.parse_args()
 
-    from transforms.quality import FastTextQualityScorer, normalize, train_quality_model
+    from transforms.quality_score import FastTextQualityScorer, normalize
+    from transforms.quality_train import train_quality_model
 
     rng = random.Random(0)
     with tempfile.TemporaryDirectory() as work:

@@ -3,8 +3,8 @@
     python bench/s3_read.py [--files 4] [--mb 24] [--tasks 2] [--repeats 3]
 
 WARC files (gzip, one response a page, pages of varied text) are written to a local folder and
-uploaded to an S3 API on 127.0.0.1 (moto's server, tests/s3_server.py). Each repeat runs the read stage
-as a build runs it (its datatrove steps, counted, on the local executor: --tasks tasks, as many
+uploaded to an S3 API on 127.0.0.1 (moto's server, tests/support/s3_server.py). Each repeat runs the read
+stage as a build runs it (its datatrove steps, counted, on the local executor: --tasks tasks, as many
 workers), once on the local paths and once on the s3:// URLs, alternating which goes first. Printed:
 medians of MB/s and records/s, the ratio s3 / local (target >= 0.8), and the peak memory (PSS) of
 the stage's worker processes against the size of one file: reading streams each object by ranged
@@ -31,7 +31,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "tests"))
 
-from s3_server import S3Server  # noqa: E402
+from support.s3_server import S3Server  # noqa: E402
 from warcio.statusandheaders import StatusAndHeaders  # noqa: E402
 from warcio.warcwriter import WARCWriter  # noqa: E402
 

@@ -4,7 +4,7 @@
 
 For a version and a successor that differs from it by ~1% of its rows, the share of the successor's
 bytes that a store already holding the version must receive: files cut into content-defined chunks
-by a gear hash (8-128 KiB, 64 KiB on average, as Xet cuts them; tests/xet_chunks.py), each distinct
+by a gear hash (8-128 KiB, 64 KiB on average, as Xet cuts them; tests/support/xet_chunks.py), each distinct
 chunk sent once. Five successors: 1% of rows appended; inserted as one block in the middle (a new input
 file, in input order); dropped as one block; edited at random places; dropped at random (a stricter
 filter). Four writers on the same rows:
@@ -31,7 +31,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "tests"))
 
-from xet_chunks import chunks  # noqa: E402
+from support.xet_chunks import chunks  # noqa: E402
 
 from pipelines.store.writer import write_split  # noqa: E402
 from schemas.document import DOCUMENT_SCHEMA  # noqa: E402

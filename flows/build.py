@@ -17,9 +17,11 @@ from prefect.cache_policies import NO_CACHE  # noqa: E402
 from prefect.client.orchestration import get_client  # noqa: E402
 from prefect.runtime import flow_run  # noqa: E402
 
+from flows.artifacts import progress_artifacts  # noqa: E402
 from pipelines.errors import TRANSIENT_ERRORS, USER_ERRORS  # noqa: E402
 from pipelines.plan import BuildPlan, plan_build  # noqa: E402
 from pipelines.run import run_group  # noqa: E402
+from pipelines.stop import BuildStopped, reinstall, requested  # noqa: E402
 from pipelines.version import write_version  # noqa: E402
 
 
@@ -33,7 +35,13 @@ def _run_name() -> str:
 
 @task(cache_policy=NO_CACHE)
 def group_task(plan: BuildPlan, group: list[int]) -> list[dict]:
-    return run_group(plan, group)
+    with progress_artifacts(plan):
+        try:
+            return run_group(plan, group)
+        except Exception:
+            if (signum := requested()) is not None:  # an engine's error as it was ended: the stop itself
+                raise BuildStopped(signum) from None
+            raise
 
 
 @task(name="write-version", cache_policy=NO_CACHE)
@@ -58,7 +66,9 @@ def _retries(plan: BuildPlan, group: list[int]) -> dict:
 
 
 def _may_pass(task, task_run, state) -> bool:
-    """Retry anything but a user's mistake: a bad recipe fails the same way every time."""
+    """Retry anything but a user's mistake (a bad recipe fails the same way every time) and a stop."""
+    if requested() is not None:
+        return False
     try:
         state.result()
     except TRANSIENT_ERRORS:
@@ -84,6 +94,7 @@ def build_flow(recipe: str, overrides: list[str] | None = None, out: str | None 
         plan = plan.refreshed()
         if plan.up_to_date:
             return {"path": str(plan.path), "version": plan.version, "up_to_date": True}
+        reinstall()  # the CLI's stop on SIGTERM, over the flow engine's own (a crash it would retry)
         name = f"{plan.recipe.name}-{plan.version}"
         if flow_run.name != name:
             with get_client(sync_client=True) as client:

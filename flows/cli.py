@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import sys
 from pathlib import Path
 from typing import Annotated
@@ -13,11 +14,38 @@ from rich.table import Table
 
 from flows.quality_cli import quality_app
 from pipelines import settings
-from pipelines.console import err_console, fail, out_console
-from pipelines.errors import USER_ERRORS
+from pipelines.console import err_console, fail, out_console, say, use_stderr
+from pipelines.errors import USER_ERRORS, RecipeError
 
-app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
-                  help="Build clean, versioned LLM training datasets from recipes.")
+
+class _App(typer.Typer):
+    """The command, its usage mistakes (an unknown option, a missing argument) said as every other error is:
+    one line starting with `error:`, exit code 2."""
+
+    def __call__(self, *args, **kwargs):
+        try:  # typer >= 0.17 carries its own click
+            from typer._click.exceptions import ClickException, NoArgsIsHelpError, UsageError
+        except ImportError:
+            from click.exceptions import ClickException, NoArgsIsHelpError, UsageError
+        try:
+            return super().__call__(*args, **kwargs, standalone_mode=False)
+        except NoArgsIsHelpError as e:
+            e.show()  # the help, as asked for by giving nothing
+            return e.exit_code
+        except ClickException as e:
+            message = e.format_message().strip().rstrip(".")
+            message = message[:1].lower() + message[1:]
+            ctx = getattr(e, "ctx", None)
+            where = f"{ctx.command_path}: " if ctx else ""
+            hint = f" (see {ctx.command_path} --help)" if ctx and isinstance(e, UsageError) else ""
+            say(f"error: {where}{message}{hint}")
+            return 2
+        except typer.Abort:
+            return 130
+
+
+app = _App(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
+           help="Build clean, versioned LLM training datasets from recipes.")
 app.add_typer(quality_app, name="quality", help="Train the fastText quality classifier a recipe scores with.")
 
 # A string, not a Path: a store root may be a URL (s3://bucket/datasets), which a Path would mangle.
@@ -35,31 +63,87 @@ def build(
         "--set", help="Override a recipe field: a.b=value (repeatable).")] = None,
     executor: Annotated[str | None, typer.Option(
         "--executor", help="Where datatrove stages run: local | ray | slurm (executor.kind).")] = None,
+    limit: Annotated[int | None, typer.Option(
+        "--limit", min=1, help="A preview: build on the first N records of each input file (input.limit), "
+                               "into a version folder of its own (preview-<fingerprint>) that is never "
+                               "published.")] = None,
+    dry_run: Annotated[bool, typer.Option(
+        "--dry-run", help="Validate the recipe and print the plan (each stage cached or to run; prompts x "
+                          "samples and the model of each LLM stage); build nothing.")] = False,
+    verbose: Annotated[bool, typer.Option(
+        "-v", "--verbose", help="Show the engines' and libraries' logs as they come (they always go to the "
+                                "build's log file).")] = False,
 ) -> None:
-    """Build a dataset; print the path of the version written (or found up to date)."""
+    """Build a dataset; print the path of the version written (or found up to date), and nothing else, on
+    stdout."""
     settings.configure_environment()
+    overrides = [*(set_ or []), *([f"executor.kind={executor}"] if executor else []),
+                 *([f"input.limit={limit}"] if limit else [])]
+    from pipelines.logs import BuildLog, log_path, shown
+
+    with BuildLog(log_path(Path(dataset).stem or "build"), verbose, restore=False) as log:
+        use_stderr(log.stderr)
+        try:
+            _build(dataset, overrides, out, limit, dry_run, verbose, log)
+        except (typer.Exit, typer.Abort):
+            raise
+        except Exception as e:  # noqa: BLE001 (not a mistake of the user's: one line, the rest in the log)
+            import traceback
+
+            log.keep = True
+            traceback.print_exc()  # to the log, which file descriptor 2 now is
+            first = (str(e).strip().splitlines() or [""])[0]
+            say(f"error: {type(e).__name__}: {first} (the whole error is in {shown(log.path)})")
+            raise typer.Exit(1) from None
+
+
+def _build(dataset: str, overrides: list[str], out: str | None, limit: int | None, dry_run: bool,
+           verbose: bool, log) -> None:
+    """The build command inside its log: plan, run the flow, print the funnel and the version's path."""
+    if dry_run:
+        _dry_run(dataset, overrides, out, preview=limit is not None, stdout=log.stdout)
+        return
     from pipelines.plan import plan_build
 
-    set_ = [*(set_ or []), *([f"executor.kind={executor}"] if executor else [])]
     try:
-        plan = plan_build(dataset, set_ or [], out)
+        plan = plan_build(dataset, overrides, out, preview=limit is not None)
         if not plan.up_to_date:
             _check_prefect_server()
-        result = (
-            {"path": str(plan.path), "version": plan.version, "up_to_date": True}
-            if plan.up_to_date
-            else _run_flow(plan, dataset, set_ or [], out)
-        )
     except USER_ERRORS as e:
         fail(e)
-    if result["up_to_date"]:
-        err_console.print(f"{plan.recipe.name} {result['version']} is up to date: nothing to build.",
-                          markup=False)
+    if plan.up_to_date:
+        say(f"{plan.recipe.name} {plan.version} is up to date: nothing to build.")
+        path = str(plan.path)
     else:
-        from pipelines.funnel import funnel_table
+        from flows.run_build import run
 
-        err_console.print(funnel_table(plan.store.manifest(result["version"])))
-    print(result["path"])
+        log.keep = True
+        result = run(plan, dataset, overrides, out, log, verbose)
+        path = result["path"]
+        if result["up_to_date"]:  # another build wrote it meanwhile
+            say(f"{plan.recipe.name} {result['version']} is up to date: nothing to build.")
+        else:
+            from pipelines.funnel import funnel_view
+
+            err_console.print(funnel_view(plan.store.manifest(result["version"]), err_console.width))
+    print(path, file=log.stdout, flush=True)
+
+
+def _dry_run(dataset: str, overrides: list[str], out: str | None, preview: bool, stdout) -> None:
+    """Print what the build would do on stdout; run nothing, write nothing."""
+    from pipelines.dry_run import describe
+    from pipelines.plan import plan_build
+
+    try:
+        plan = plan_build(dataset, overrides, out, preview=preview)
+    except USER_ERRORS as e:
+        fail(e)
+    width = int(os.environ["COLUMNS"]) if os.environ.get("COLUMNS", "").isdigit() else 80
+    if stdout.isatty() and "COLUMNS" not in os.environ:
+        width = os.get_terminal_size(stdout.fileno()).columns
+    for line in describe(plan, width):
+        print(line, file=stdout)
+    stdout.flush()
 
 
 def _check_prefect_server() -> None:
@@ -68,30 +152,6 @@ def _check_prefect_server() -> None:
     from flows.deploy import require_reachable_api
 
     require_reachable_api()
-
-
-def _run_flow(plan, dataset: str, overrides: list[str], out: str | None) -> dict:
-    """Run the Prefect build flow with a progress bar per stage."""
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-
-    from flows.build import build_flow
-    from pipelines.console import quiet_user_error_tracebacks
-
-    quiet_user_error_tracebacks()
-
-    err_console.print(f"Building {plan.recipe.name} {plan.version} "
-                      f"({len(plan.inputs)} input files, {len(plan.stages)} stages)", markup=False)
-    with Progress(TextColumn("{task.description:<10}"), BarColumn(), MofNCompleteColumn(),
-                  TextColumn("tasks"), TimeElapsedColumn(), console=err_console) as bars:
-        ids = [bars.add_task(escape(s.name), total=plan.recipe.executor.tasks, start=False)
-               for s in plan.stages]
-
-        def progress(index: int, done: int, total: int, **figures) -> None:
-            bars.start_task(ids[index])
-            bars.update(ids[index], completed=done, total=total)
-
-        plan.progress = progress
-        return build_flow(recipe=dataset, overrides=overrides, out=out, plan=plan)
 
 
 @app.command("list")
@@ -130,23 +190,49 @@ def list_(out: OutOption = None) -> None:
 @app.command()
 def show(
     dataset: Annotated[str, typer.Argument(help="A dataset name in the store.")],
-    version: Annotated[str | None, typer.Option("--version", help="Default: the latest.")] = None,
+    version: Annotated[str | None, typer.Option(
+        "--version", help="Default: the latest (a preview by its name, preview-<fingerprint>).")] = None,
     out: OutOption = None,
+    samples: Annotated[str | None, typer.Option(
+        "--samples", metavar="CONFIG", help="Print rows of a config instead of the funnel: default (the "
+                                            "documents) or a synthetic config (qa, math, ...).")] = None,
+    rejects: Annotated[bool, typer.Option(
+        "--rejects", help="With --samples: the config's rejects (what the model wrote, each check's verdict) "
+                          "instead of its rows.")] = False,
+    reason: Annotated[str | None, typer.Option(
+        "--reason", help="With --rejects: only the rejects of this reason.")] = None,
+    n: Annotated[int, typer.Option("-n", min=1, help="With --samples: how many rows.")] = 5,
+    wide: Annotated[bool, typer.Option(
+        "--wide", help="The whole funnel table (words too) however wide the terminal is.")] = False,
 ) -> None:
-    """Show a version's manifest as a stage funnel: records in, out and dropped by reason."""
-    from pipelines.funnel import funnel_table
+    """Show a version's stage funnel (records in, out and dropped by reason), or rows of a config."""
+    from pipelines.funnel import funnel_view
+    from pipelines.samples import show_rejects, show_rows
     from pipelines.store import DatasetStore
 
     store = DatasetStore(out or settings.default_out_dir(), dataset)
     try:
+        if (rejects or reason) and samples is None:
+            raise RecipeError("--rejects and --reason show the rejects of a config: give --samples CONFIG")
+        if reason and not rejects:
+            raise RecipeError("--reason picks rejects: give --rejects too")
         manifest = store.manifest(version)
+        if samples is not None:
+            folder = store.local(manifest["version"])
+            width = out_console.width
+            lines = (show_rejects(folder, manifest, samples, n, width, reason) if rejects
+                     else show_rows(folder, manifest, samples, n, width))
+            for line in lines:
+                out_console.print(line, markup=False, highlight=False, soft_wrap=True)
+            return
     except USER_ERRORS as e:
         fail(e)
-    out_console.print(funnel_table(manifest))
+    out_console.print(funnel_view(manifest, out_console.width, wide))
     out_console.print(f"path: {store.path(manifest['version'])}", highlight=False, soft_wrap=True,
                       markup=False)
-    out_console.print(f"parent: {manifest['parent'] or '-'}   recipe hash: "
-                      f"{manifest['recipe_hash'][:16]}   built: {manifest['created_at']}", markup=False)
+    preview = f"   preview of --limit {manifest['limit']}" if manifest.get("preview") else ""
+    out_console.print(f"parent: {manifest['parent'] or '-'}   recipe hash: {manifest['recipe_hash'][:16]}   "
+                      f"built: {manifest['created_at']}{preview}", markup=False)
 
 
 @app.command()
@@ -243,6 +329,32 @@ def publish(
                       f"{result.files} files, {len(result.deleted)} stale files deleted)",
                       highlight=False, soft_wrap=True, markup=False)
     print(result.revision)
+
+
+@app.command(context_settings={"allow_extra_args": True, "ignore_unknown_options": True})
+def serve(
+    ctx: typer.Context,
+    model: Annotated[str, typer.Argument(
+        help="A built-in model (smollm2-135m-instruct), a model folder or a Hub id (org/name).")],
+    port: Annotated[int, typer.Option("--port", help="The port to listen on.")] = 8000,
+    host: Annotated[str, typer.Option(
+        "--host", help="The address to listen on (0.0.0.0: every one).")] = "127.0.0.1",
+    name: Annotated[str | None, typer.Option(
+        "--name", help="The model's name on the server, a recipe's model (default: the built-in's name, the "
+                       "folder's name or the Hub id).")] = None,
+    max_model_len: Annotated[int | None, typer.Option(
+        "--max-model-len", min=16,
+        help="Context length (default 2048 on CPU, the model's own on GPU).")] = None,
+) -> None:
+    """Serve a model on vLLM's OpenAI-compatible server for a recipe's `backend: openai`, until Ctrl-C.
+    Further flags go to vLLM as they are."""
+    from flows.serve import serve as serve_model
+
+    try:
+        code = serve_model(model, host, port, name, max_model_len, ctx.args, say=say)
+    except USER_ERRORS as e:
+        fail(e)
+    raise typer.Exit(code)
 
 
 def main() -> None:

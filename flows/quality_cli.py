@@ -59,7 +59,7 @@ def train(
         "--param", help="Override a DCLM default fastText hyperparameter: KEY=VALUE (repeatable).")] = None,
 ) -> None:
     """Train a hq / lq classifier; print its held-out metrics, then the model's path."""
-    from transforms.quality import train_quality_model, train_quality_model_from_labels
+    from transforms.quality_train import train_quality_model, train_quality_model_from_labels
 
     try:
         hyperparams = {"verbose": 2, **_parse_params(param or [])}  # fastText's own progress line

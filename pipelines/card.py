@@ -35,7 +35,7 @@ def card_header(manifest: dict) -> dict:
     tasks = ["text-generation", *(TASK_CATEGORIES.get(c["record_type"], "text-generation")
                                   for c in configs.values())]
     header["task_categories"] = list(dict.fromkeys(tasks))
-    header["tags"] = ["pipelines", "web"] + (["synthetic"] if configs else [])
+    header["tags"] = _tags(manifest)
     header["configs"] = [{"config_name": "default",
                           "data_files": [{"split": s, "path": f"data/{s}-*.parquet"} for s in splits]}]
     for name, config in configs.items():
@@ -65,15 +65,38 @@ def _configs(manifest: dict) -> list[dict]:
         stages = [s | {"dropped": by_reason(s["dropped"])} for s in manifest["stages"]
                   if s["name"] in config["stages"]]
         parts.append({"name": name, "rows": config["rows"], "stages": stages,
-                      "decontamination": _decontamination(config)})
+                      "decontamination": _decontamination(config, name, _benchmarks(manifest))})
     return parts
 
 
-def _decontamination(config: dict) -> str:
+def _tags(manifest: dict) -> list[str]:
+    """Tags from what the recipe does: web pages curated, synthetic rows made, dedup and decontamination."""
+    recipe = manifest["recipe"]
+    kinds = {s["type"] for s in recipe["stages"]}
+    tags = ["pipelines"]
+    tags += ["web"] if recipe.get("input", {}).get("format") in ("warc", "wet") else []
+    tags += ["synthetic"] if manifest.get("configs") else []
+    tags += ["deduplicated"] if kinds & {"dedup_exact", "dedup_minhash"} else []
+    tags += ["decontaminated"] if "decontaminate" in kinds else []
+    return tags
+
+
+def _benchmarks(manifest: dict) -> list[str]:
+    """The benchmarks any decontaminate stage of the recipe names."""
+    return list(dict.fromkeys(b["name"] for s in manifest["recipe"]["stages"] if s["type"] == "decontaminate"
+                              for b in s.get("benchmarks", [])))
+
+
+def _decontamination(config: dict, name: str, benchmarks: list[str]) -> str:
     done = config.get("decontaminated") or []
     if not done:
-        why = ("the recipe opts out (`synthetic_configs: false` on its decontaminate stage)"
-               if config.get("decontamination_opted_out") else "the recipe lists no benchmarks")
+        if config.get("decontamination_opted_out"):
+            why = "the recipe opts out (`synthetic_configs: false` on its decontaminate stage)"
+        elif benchmarks:
+            why = (f"the recipe's decontaminate stages (against {', '.join(benchmarks)}) run on other "
+                   f"configs; a stage with `input: {name}` would cover this one")
+        else:
+            why = "the recipe lists no benchmarks"
         return f"Not decontaminated: {why}."
     return " ".join(
         f"Decontaminated against {', '.join(d['benchmarks'])} ({_how(d)}, stage `{d['stage']}`"

@@ -14,6 +14,24 @@ out_console = Console()
 err_console = Console(stderr=True)
 
 
+def say(line: str, console: Console | None = None) -> None:
+    """One line of ours on stderr, as written (no markup, no highlighting)."""
+    (console or err_console).print(line, markup=False, highlight=False, soft_wrap=True)
+
+
+def use_stderr(stream) -> None:
+    """Our lines go to `stream` (the real stderr, kept while file descriptor 2 writes to a build's log), at
+    the width of the terminal it is, if it is one."""
+    import os
+
+    err_console.file = stream
+    if "COLUMNS" not in os.environ:
+        try:
+            err_console.width = os.get_terminal_size(stream.fileno()).columns
+        except (OSError, ValueError, AttributeError):
+            pass
+
+
 def fail(error: Exception) -> None:
     """Print the error's one line (no traceback) and exit 2."""
     # The message as plain text, not markup: it quotes paths, values and patterns such as [A-Za-z0-9].

@@ -46,6 +46,7 @@ def diff_versions(store: DatasetStore, old: str, new: str) -> dict:
         "inputs": input_changes(m1["inputs"], m2["inputs"]),
         "code_version": field_changes(m1.get("code_version", {}), m2.get("code_version", {})),
         "stages": stage_counts(m1["stages"], m2["stages"]),
+        "already_present": present_counts(m1["stages"], m2["stages"]),
         "configs": rows,
         "identical_rows": all(_same_rows(r) for r in rows.values()),
     }
@@ -143,6 +144,25 @@ def stage_counts(old: list[dict], new: list[dict]) -> list[dict]:
                       "dropped": {r: dropped(after, r) - dropped(before, r) for r in reasons}},
         })
     return rows
+
+
+def present_counts(old: list[dict], new: list[dict]) -> list[dict]:
+    """Per dedup stage with references, the records each reference already held (removed or marked) in
+    each version: what a new month of a rolling corpus took from the months before it."""
+    a, b = _stages_by_name(old), _stages_by_name(new)
+    rows = []
+    for name in _merge_order(list(a), list(b)):
+        before, after = (_present(s) for s in (a.get(name), b.get(name)))
+        for label in dict.fromkeys([*before, *after]):
+            rows.append({"stage": name, "reference": label, "from": before.get(label),
+                         "to": after.get(label)})
+    return rows
+
+
+def _present(stage: dict | None) -> dict[str, int]:
+    """A stage's records found in each reference (removed, or marked with action: mark)."""
+    dedup = (stage or {}).get("dedup") or {}
+    return {ref["label"]: ref["removed"] + ref["marked"] for ref in dedup.get("against", [])}
 
 
 def _stages_by_name(stages: list[dict]) -> dict[str, dict]:
@@ -293,6 +313,11 @@ def render_diff(diff: dict, console: Console) -> None:
     for change in diff["code_version"]:
         line(f"  {_describe(change)}")
     console.print(stage_table(diff))
+    if diff.get("already_present"):
+        line("already present in a reference (dedup against):")
+        for row in diff["already_present"]:
+            shown = ["-" if row[k] is None else f"{row[k]:,}" for k in ("from", "to")]
+            line(f"  {row['stage']}: {row['reference']}: {shown[0]} -> {shown[1]}")
     console.print(rows_table(diff))
     if diff["identical_rows"]:
         line("rows: identical in every config")

@@ -44,6 +44,49 @@ def funnel_table(manifest: dict) -> Table:
     return table
 
 
+def funnel_view(manifest: dict, width: int, wide: bool = False):
+    """The funnel for a console `width` columns wide: the whole table where it fits (or `wide`), else a
+    compact one (stage, in, out, time) with each stage's drop reasons wrapped on lines below it: nothing
+    cut at 80 columns."""
+    from rich.console import Console
+    from rich.measure import Measurement
+
+    table = funnel_table(manifest)
+    if wide or Measurement.get(probe := Console(width=10_000), probe.options, table).maximum <= width:
+        return table
+    return funnel_compact(manifest, width)
+
+
+def funnel_compact(manifest: dict, width: int = 80):
+    """Stage, records in, out and time a line; its drops by reason wrapped below it."""
+    import textwrap
+
+    from rich.console import Group
+    from rich.text import Text
+
+    rows = _rows(manifest)
+    numbers = [(r[1], r[2], r[6]) for r in rows]
+    w_in, w_out, w_time = (max(len(h), *(len(n[k]) for n in numbers)) for k, h in enumerate(("in", "out",
+                                                                                               "time")))
+    w_name = max(5, min(max(len(r[0]) for r in rows), width - w_in - w_out - w_time - 6))
+
+    def line(name: str, a: str, b: str, c: str, style: str = "") -> Text:
+        name = name if len(name) <= w_name else name[: w_name - 1] + "…"
+        return Text(f"{name:<{w_name}}  {a:>{w_in}}  {b:>{w_out}}  {c:>{w_time}}", style)
+
+    title = f"{manifest['dataset']} {manifest['version']}: {manifest['rows']:,} rows"
+    lines = [Text(textwrap.shorten(title, width, placeholder="…"), "bold"), line("stage", "in", "out", "time",
+                                                                                  "bold")]
+    for row, stage in zip(rows, manifest["stages"], strict=True):
+        lines.append(line(row[0], row[1], row[2], row[6]))
+        if stage["dropped"]:
+            reasons = ", ".join(f"{reason} {n:,}" for reason, n in stage["dropped"].items())
+            text = f"dropped {sum(stage['dropped'].values()):,}: {reasons}"
+            lines += [Text(part, "dim") for part in textwrap.wrap(
+                text, width, initial_indent="  ", subsequent_indent="    ", break_on_hyphens=False)]
+    return Group(*lines)
+
+
 def funnel_markdown(manifest: dict) -> str:
     """The same funnel as a Markdown table; words are whitespace-separated tokens."""
     align = ["---" if c.endswith(")") or c == "stage" else "---:" for c in COLUMNS]

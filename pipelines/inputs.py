@@ -44,8 +44,21 @@ def expand(spec: InputSpec, retries: tuple[int, float, float] = (3, 1.0, 2.0)) -
             raise RecipeError(f"input.paths: no file matches '{pattern}'")
         seen.update((f.path, f) for f in matched)
     files = sorted(seen.values(), key=lambda f: f.path)
+    chosen = set(_chosen([f.path for f in files], spec))
+    if not chosen:
+        raise RecipeError(f"input.sample: none of the {len(files)} files of input.paths is in the sample "
+                          f"of {spec.sample:g}; raise it or change input.seed")
+    files = [f for f in files if f.path in chosen]
     _one_filesystem([f.path for f in files])
     return Inputs(files, [])
+
+
+def _chosen(paths: list[str], spec: InputSpec) -> list[str]:
+    """The files of the input that are built from: a deterministic `sample` of them, then the first
+    `max_files`."""
+    if spec.sample is not None:
+        paths = [p for p in paths if _sampled(p, spec.sample, spec.seed)]
+    return paths[: spec.max_files] if spec.max_files is not None else paths
 
 
 def _local_glob(pattern: str) -> list[InputFile]:
@@ -111,17 +124,13 @@ def checksum(info: dict) -> str:
 
 def _listed(spec: InputSpec, retries) -> Inputs:
     """The files a listing names, one per line (gzip-compressed if it ends in .gz), relative ones joined
-    to `base`; a deterministic `sample` and then the first `limit` of them."""
+    to `base`; a deterministic `sample` and then the first `max_files` of them."""
     listing = spec.paths_file
     lines = _read_listing(listing, spec, retries)
     base = spec.base or _parent(listing)
     paths = [line if storage.is_url(line) or line.startswith("/") else storage.join(base, line)
              for line in lines]
-    paths = list(dict.fromkeys(str(p) for p in paths))
-    if spec.sample is not None:
-        paths = [p for p in paths if _sampled(p, spec.sample, spec.seed)]
-    if spec.limit is not None:
-        paths = paths[: spec.limit]
+    paths = _chosen(list(dict.fromkeys(str(p) for p in paths)), spec)
     if not paths:
         raise RecipeError(f"input.paths_file: {listing} names no file"
                           + (" after sampling" if spec.sample is not None else ""))

@@ -14,13 +14,15 @@ from pipelines.fingerprint import FileHashes
 from pipelines.inputs import InputFile, expand
 from pipelines.recipe import Recipe, load_recipe, sha256_json
 from pipelines.stage_cache import RemoteStageCache
-from pipelines.stages.base import ROWS, Stage
+from pipelines.stages.base import Stage
 from pipelines.stages.read import WHERE_INPUTS_ARE, InputSpec
 from pipelines.store import DatasetStore
+from pipelines.store.versions import PREVIEW_PREFIX
 
 ProgressFn = Callable[..., None]  # (stage index, done, total, **figures)
 # The code that writes a version from the stages' outputs: part of every build's fingerprint.
 WRITER_MODULES = ("pipelines.version",)
+VERSION_ROW_MODULES = ("pipelines.engines.datatrove.version_rows",)  # what makes a version's row
 
 
 @dataclass
@@ -49,6 +51,8 @@ class BuildPlan:
     # Shown by the process that started the build; travels with the plan, not through a global.
     progress: ProgressFn | None = field(default=None, repr=False, compare=False)
     missing_inputs: list[str] = field(default_factory=list)  # listed, not found, skipped (input.missing)
+    # `build --limit N`: a version of its own (preview-<fingerprint>), never a vN nor published.
+    preview: bool = False
 
     @property
     def path(self) -> Path | str:
@@ -63,14 +67,19 @@ class BuildPlan:
         """Stage i's folder in the local stage cache."""
         return self.cache_dir / self.stages[i].fingerprint
 
+    def version_rows(self) -> str:
+        """The folder name, in the last documents stage's output, of the version's rows its tasks wrote: named
+        after the code that makes a row, so a row made by other code is never read."""
+        return f"version-rows-{code_version.code_version(VERSION_ROW_MODULES)}"
+
     def rows(self, config: str, before: int | None = None) -> Path:
         """The rows file of a synthetic config as stage `before` reads it (default: as the version holds
         it): that of the last stage before it that wrote the config."""
         end = len(self.stages) if before is None else before
-        writer = next((k for k in reversed(range(end)) if self.stages[k].spec.rows_config == config), None)
+        writer = next((k for k in reversed(range(end)) if self.stages[k].spec.rows_file(config)), None)
         if writer is None:  # the recipe's check makes this unreachable from a recipe
             raise KeyError(f"no stage before stage {end} writes config {config!r}")
-        return self.made(writer) / ROWS
+        return self.made(writer) / self.stages[writer].spec.rows_file(config)
 
     def fuses(self, i: int) -> bool:
         """Whether stage i streams documents, fused with its streaming neighbours (a stage on a synthetic
@@ -104,14 +113,20 @@ class BuildPlan:
 
     def refreshed(self) -> BuildPlan:
         """The same plan, its version named again: another build may have written one meanwhile."""
+        if self.preview:
+            return dataclasses.replace(self, up_to_date=_exists(self.store, self.version))
         existing = self.store.find_build(self.fingerprint)
         return dataclasses.replace(self, version=existing or self.store.next_version(),
                                    up_to_date=existing is not None, parent=self.store.latest())
 
 
-def plan_build(recipe_ref: str, overrides: list[str] = (), out: str | Path | None = None) -> BuildPlan:
-    """Validate the recipe, fingerprint inputs and stages, and find or name the version."""
+def plan_build(recipe_ref: str, overrides: list[str] = (), out: str | Path | None = None,
+               preview: bool = False) -> BuildPlan:
+    """Validate the recipe, fingerprint inputs and stages, and find or name the version (`preview`: the
+    preview-<fingerprint> folder of a build on input.limit records of each input)."""
     recipe, recipe_path = load_recipe(recipe_ref, list(overrides))
+    if preview and not recipe.input.limit:
+        raise RecipeError("a preview builds on the first N records of each input: give --limit N")
     for i, spec in enumerate(recipe.stages):
         try:
             spec.check()
@@ -130,8 +145,10 @@ def plan_build(recipe_ref: str, overrides: list[str] = (), out: str | Path | Non
 
     # The read stage's parent is its inputs' content.
     fingerprint = sha256_json([i.get("sha256") or i["checksum"] for i in inputs])
+    store = DatasetStore(out or settings.default_out_dir(), recipe.name)
     stages = []
     for spec, auto in planned_stages(recipe.input.stage([i["path"] for i in inputs]), recipe.stages):
+        _resolve(spec, StagePlanning(store.root, recipe.name, fingerprint), recipe, recipe_path)
         # A model retrained or a benchmark edited in place is another stage: content counts.
         fingerprint = sha256_json({"stage": spec.type, "params": spec.fingerprint_params(),
                                    "files_sha256": [hashes.sha256(Path(f)) for f in spec.files()],
@@ -142,14 +159,46 @@ def plan_build(recipe_ref: str, overrides: list[str] = (), out: str | Path | Non
     # The executor and the retries change how the work is spread and failures met, not what is made:
     # they are not part of the build.
     recipe_data = recipe.model_dump(mode="json", exclude={
-        "executor": True, "retries": True, "input": WHERE_INPUTS_ARE, "stages": {"__all__": {"retries"}}})
+        "executor": True, "retries": True, "input": WHERE_INPUTS_ARE, "stages": True})
+    recipe_data["stages"] = [spec.fingerprint_params() for spec in recipe.stages]
     build_fp = sha256_json({"recipe": recipe_data, "last_stage": fingerprint,
                             "writer": code_version.code_version(WRITER_MODULES, extra=templates_digest())})
-    store = DatasetStore(out or settings.default_out_dir(), recipe.name)
+    if preview:
+        version = f"{PREVIEW_PREFIX}{build_fp[:12]}"
+        return BuildPlan(recipe, recipe_path, list(overrides), inputs, stages, build_fp, store, version,
+                         up_to_date=_exists(store, version), parent=None, missing_inputs=found.missing,
+                         preview=True)
     existing = store.find_build(build_fp)
     return BuildPlan(recipe, recipe_path, list(overrides), inputs, stages, build_fp, store,
                      version=existing or store.next_version(), up_to_date=existing is not None,
                      parent=store.latest(), missing_inputs=found.missing)
+
+
+def _exists(store: DatasetStore, version: str) -> bool:
+    """Whether the store holds this version, complete."""
+    try:
+        store.manifest(version)
+    except USER_ERRORS:
+        return False
+    return True
+
+
+@dataclass
+class StagePlanning:
+    """The PlanContext of a stage: what it sees of the build being planned."""
+
+    store_root: Path | str
+    dataset: str
+    input_fingerprint: str
+
+
+def _resolve(spec: Stage, ctx: StagePlanning, recipe: Recipe, recipe_path: Path) -> None:
+    """A stage pins what it reads from outside its input (a dedup stage's references), or fails in a line."""
+    try:
+        spec.resolve(ctx)
+    except USER_ERRORS as e:
+        where = next((f"stages.{i}" for i, s in enumerate(recipe.stages) if s is spec), spec.name)
+        raise RecipeError(f"{recipe_path}: {where}: {e}") from None
 
 
 def templates_digest() -> str:
@@ -173,19 +222,21 @@ def planned_stages(read: Stage, specs: list[Stage]) -> Iterator[tuple[Stage, boo
 
 
 def _check_row_fields(recipe: Recipe, recipe_path: Path) -> None:
-    """A record stage on a config compares fields its rows have: a misspelt one would skip every row."""
-    columns: dict[str, list[str]] = {}
+    """A stage that reads an earlier config's rows names fields they have: a misspelt one would skip every
+    row, or write a column of nulls. One line, before any model loads."""
+    columns: dict[str, list[str] | None] = {}
     for i, spec in enumerate(recipe.stages):
-        config, fields = spec.rows_config, getattr(spec, "fields", None)
-        if config is None:
-            continue
-        if config not in columns:
-            columns[config] = spec.row_fields()
-        elif fields and columns[config] is not None:
-            missing = [f for f in fields if f not in columns[config]]
+        for config, where, fields in spec.reads():
+            have = columns.get(config)
+            missing = [f for f in fields if have is not None and f not in have]
             if missing:
-                raise RecipeError(f"{recipe_path}: stages.{i}.fields: the rows of {config!r} have no "
-                                  f"{', '.join(map(repr, missing))} (they have {', '.join(columns[config])})")
+                raise RecipeError(f"{recipe_path}: stages.{i}.{where}: the rows of {config!r} have no "
+                                  f"{', '.join(map(repr, missing))} (they have {', '.join(have)})")
+        if spec.new_config is not None:
+            columns[spec.new_config] = spec.row_fields()
+        for config in columns:  # a judge that annotates adds its columns to the rows it judged
+            if columns[config] is not None:
+                columns[config] = [*columns[config], *(f.name for f in spec.annotations(config))]
 
 
 def _check_parquet_inputs(files: list[InputFile], spec: InputSpec, recipe_path: Path) -> None:

@@ -61,8 +61,16 @@ def check_repo_id(repo_id: str) -> str:
     return repo_id
 
 
+def check_publishable(manifest: dict) -> None:
+    """A preview (`build --limit N`) is a try of the recipe on a few records: never a dataset on the Hub."""
+    if manifest.get("preview"):
+        raise PublishError(f"{manifest['dataset']} {manifest['version']} is a preview (built with --limit "
+                           f"{manifest.get('limit')}): build without --limit and publish that version")
+
+
 def hub_tree(store: DatasetStore, manifest: dict, repo_id: str) -> Tree:
     """Every file of the version as the manifest lists it, with the card rewritten to load from the Hub."""
+    check_publishable(manifest)
     folder = store.local(manifest["version"])  # a remote version: a local copy checked against its sha256s
     tree: Tree = {}
     for name in sorted([*manifest["files"], "manifest.json"]):

@@ -14,9 +14,13 @@ from pathlib import Path
 
 from pipelines import storage
 from pipelines.engines.datatrove.cache import Tally, cache_reader, cache_writer, tally_drops
+from pipelines.engines.datatrove.heartbeat import Heartbeat, read_heartbeats
 from pipelines.engines.datatrove.run import run_pipeline
+from pipelines.engines.datatrove.version_rows import VersionRows
 from pipelines.funnel import EMPTY_FUNNEL, records_read, stage_funnel
 from pipelines.plan import BuildPlan
+
+HEARTBEATS = "heartbeats"  # under a run's logging folder: what its tasks have read so far
 
 
 @dataclass
@@ -28,7 +32,16 @@ class StageRun:
     work: Path
     previous: Path | str | None  # the previous stage's cached output, where the tasks read it
     # Where its tasks write: `work`, or its twin on the remote stage cache (no disk shared with them).
-    tasks: Path | str | None = None
+    remote: Path | str | None = None
+
+    @property
+    def executor(self):
+        return self.plan.recipe.executor
+
+    @property
+    def limit(self) -> int | None:
+        """input.limit: the first N records of each input file (a preview's, or the recipe's)."""
+        return self.plan.recipe.input.limit
 
     @property
     def fingerprint(self) -> str:
@@ -42,20 +55,20 @@ class StageRun:
         _report(self.plan, [self.index], done, total, **figures)
 
     def at(self, *parts: str) -> Path | str:
-        return storage.join(self.tasks or self.work, *parts)
+        return storage.join(self.remote or self.work, *parts)
 
     def fetch(self, *parts: str) -> Path:
-        if isinstance(self.tasks, str):
+        if isinstance(self.remote, str):
             self.plan.remote_cache.pull_partial(self.fingerprint, self.work, *parts)
         return self.work.joinpath(*parts)
 
     def upload(self, name: str) -> Path | str:
-        if isinstance(self.tasks, str):
+        if isinstance(self.remote, str):
             self.plan.remote_cache.put_partial(self.fingerprint, self.work, name)
         return self.at(name)
 
     def shared(self, path: Path) -> Path | str:
-        if not isinstance(self.tasks, str):
+        if not isinstance(self.remote, str):
             return path
         remote, parts = self.plan.remote_cache, path.relative_to(self.plan.cache_dir).parts
         remote.push(self.plan.cache_dir / parts[0], parts[0])  # a no-op unless cached here only
@@ -67,8 +80,9 @@ class StageRun:
     def rows(self, config: str) -> Path:
         return self.plan.rows(config, self.index)
 
-    def run(self, steps: list, logging_dir: Path | str, tasks: int | None = None) -> list[dict]:
-        return _runner(self.plan, [self.index])(steps, logging_dir, tasks)
+    def run(self, steps: list, logging_dir: Path | str, tasks: int | None = None,
+            resources=None) -> list[dict]:
+        return _runner(self.plan, [self.index])(steps, logging_dir, tasks, resources)
 
     def cached(self, step: str, key: str, make: Callable[[Path], None]) -> tuple[Path, bool]:
         final = self.plan.cache_dir / step / key
@@ -107,7 +121,7 @@ def run_group(plan: BuildPlan, group: list[int]) -> list[dict]:
             if (final / "funnel.json").is_file() and (plan.stages[i].spec.cache_output or (
                     final / "data").is_dir() or not plan.keeps_output(i)):
                 results[i] = json.loads((final / "funnel.json").read_text()) | {"cached": True}
-                _report(plan, [i], plan.recipe.executor.tasks, plan.recipe.executor.tasks)
+                _report(plan, [i], plan.recipe.executor.tasks, plan.recipe.executor.tasks, cached=True)
         pending = [i for i in group if i not in results]
         # Fingerprints chain, so what is left is a suffix; run each stretch of pending stages as one.
         while pending:
@@ -155,8 +169,10 @@ def _run_fresh(plan: BuildPlan, run: list[int]) -> dict[int, dict]:
     seconds = round((time.monotonic() - started) / len(run), 3)
     for i in run:
         stage = plan.stages[i]
+        # Where it ran; a stage that ran elsewhere (synthesis on Beam, or on fewer tasks) says so itself.
+        where = {"kind": plan.recipe.executor.kind, "tasks": plan.recipe.executor.tasks}
         results[i] = {"name": stage.name, "type": stage.spec.type, "fingerprint": stage.fingerprint,
-                      **results[i], "seconds": seconds}
+                      "executor": where, **results[i], "seconds": seconds}
         (works[i] / "funnel.json").write_text(json.dumps(results[i], indent=2))
         final = plan.made(i)
         if final.is_dir():  # done before without its output, which a later stage now reads
@@ -176,13 +192,22 @@ def _run_fused(plan: BuildPlan, run: list[int], works: dict[int, Path]) -> dict[
     # Where each stage's tasks write: the local work folder, or its remote twin (pulled back after).
     where = {i: remote.partial(plan.stages[i].fingerprint) if remote else works[i] for i in run}
     steps, records_in = _source(plan, run[0], where[run[0]])
+    # Counts what the first stage reads, for the live display (datatrove's stats come when a task ends).
+    beat = Heartbeat(str(storage.join(where[run[-1]], HEARTBEATS)))
+    steps += [beat] if steps else []
     spans = []
     for i in run:
         spec = plan.stages[i].spec
         own = [tally_drops(step) for step in spec.steps(where[i])]
+        own += [beat] if not steps else []  # after the read stage's reader
         spans.append((i, len(steps), len(steps) + len(own)))
         keep = plan.keeps_output(i)
         steps += [*own, cache_writer(storage.join(where[i], "data")) if keep else Tally(spec.counts_words)]
+    last = plan.last_document_stage()
+    if last in run and plan.keeps_output(last):  # the version's rows, made as the documents pass
+        spec = plan.recipe.input
+        steps.append(VersionRows(str(storage.join(where[last], plan.version_rows())),
+                                 spec.text_fields if spec.records else None, spec.id_field))
     # Its logs, stats and completion markers live with the last stage of the group.
     stats = _runner(plan, run)(steps, where[run[-1]])
     for i in run:
@@ -241,11 +266,37 @@ def _runner(plan: BuildPlan, run: list[int]) -> Callable[..., list[dict]]:
     """run(steps, logging_dir, tasks=None): one executor run of the recipe's executor, with progress."""
     executor = plan.recipe.executor
 
-    def run_steps(steps: list, logging_dir: Path, tasks: int | None = None) -> list[dict]:
-        report = (lambda done, total: _report(plan, run, done, total)) if plan.progress else None
-        return run_pipeline(steps, logging_dir, tasks or executor.tasks, executor, report, plan.libraries())
+    def run_steps(steps: list, logging_dir: Path, tasks: int | None = None, resources=None) -> list[dict]:
+        report = _Rates(plan, run, storage.join(logging_dir, HEARTBEATS)) if plan.progress else None
+        return run_pipeline(steps, logging_dir, tasks or executor.tasks, executor, report, plan.libraries(),
+                            resources)
 
     return run_steps
+
+
+class _Rates:
+    """Tasks done, with the records the tasks have read and how fast (MB/s of their text) where they count
+    them (a Heartbeat step)."""
+
+    def __init__(self, plan: BuildPlan, run: list[int], heartbeats: Path | str):
+        self.plan, self.run, self.heartbeats = plan, run, str(heartbeats)
+        self.first: tuple[float, int] | None = None  # when the run started, and the bytes of resumed tasks
+        self.figures: dict = {}
+        self.read_at = 0.0
+
+    def __call__(self, done: int, total: int) -> None:
+        now = time.monotonic()
+        if now - self.read_at >= 2.0 or done >= total:
+            self.read_at = now
+            beats = read_heartbeats(self.heartbeats)
+            if self.first is None:
+                self.first = (now, beats["bytes"])
+            if beats["records"]:
+                seconds = now - self.first[0]
+                self.figures = {"records": beats["records"]}
+                if seconds > 1:
+                    self.figures["mb_per_s"] = (beats["bytes"] - self.first[1]) / seconds / 1e6
+        _report(self.plan, self.run, done, total, **self.figures)
 
 
 def _report(plan: BuildPlan, run: list[int], done: int, total: int, **figures) -> None:

@@ -13,13 +13,12 @@ from pathlib import Path
 import pipelines
 from pipelines.card import render_card
 from pipelines.engines.datatrove.cache import iter_cached
+from pipelines.engines.datatrove.version_rows import read_version_rows, version_row, version_schema
 from pipelines.fingerprint import sha256_file
 from pipelines.plan import WRITER_MODULES, BuildPlan, templates_digest
 from pipelines.stages import STAGES
-from pipelines.store.plots import funnel_png
+from pipelines.store.charts import funnel_png
 from pipelines.store.writer import merge_in_input_order, write_split
-from schemas.document import DOCUMENT_SCHEMA, document_row
-from schemas.record import record_row, record_schema
 
 
 @dataclass
@@ -37,6 +36,9 @@ class VersionOutput:
     def rows(self, config: str) -> Path:
         return self.plan.rows(config)
 
+    def extra_fields(self, config: str) -> list:
+        return [f for stage in self.plan.stages for f in stage.spec.annotations(config)]
+
     def write_split(self, rows, schema, config: str) -> list[Path]:
         output = self.plan.recipe.output
         return write_split(rows, schema, self.folder / "data" / config, output.split,
@@ -47,14 +49,16 @@ def write_version(plan: BuildPlan, results: list[dict], started_at: datetime) ->
     """Write the curated documents, each stage's own files, the manifest and the card as a new immutable
     version."""
     recipe = plan.recipe
-    last = plan.made(plan.last_document_stage()) / "data"
-    docs = merge_in_input_order(iter_cached(last), key=_order) if last.is_dir() else []
+    made = plan.made(plan.last_document_stage())
     spec = recipe.input
-    if spec.records:
-        schema = record_schema(spec.text_fields)
-        rows = (record_row(doc.id, doc.metadata, spec.text_fields, spec.id_field) for doc in docs)
-    else:
-        schema, rows = DOCUMENT_SCHEMA, (document_row(doc.id, doc.text, doc.metadata) for doc in docs)
+    fields = spec.text_fields if spec.records else None
+    schema = version_schema(fields)
+    # The rows its tasks made as the documents passed; else (a stage cached before) its cache read again.
+    rows = read_version_rows(made / plan.version_rows(), recipe.executor.tasks)
+    if rows is None:
+        cached = made / "data"
+        docs = merge_in_input_order(iter_cached(cached), key=_order) if cached.is_dir() else []
+        rows = (version_row(doc, fields, spec.id_field) for doc in docs)
     with plan.store.stage_version(plan.version) as folder:
         shards = write_split(rows, schema, folder / "data", recipe.output.split,
                              recipe.output.max_rows_per_shard, recipe.output.compression,
@@ -91,6 +95,8 @@ def write_version(plan: BuildPlan, results: list[dict], started_at: datetime) ->
             "parent": plan.parent,
             "seconds": round((datetime.now(UTC) - started_at).total_seconds(), 3),
         }
+        if plan.preview:  # `build --limit N`: the first N records of each input, never published
+            manifest |= {"preview": True, "limit": recipe.input.limit}
         files.append(funnel_png(manifest, folder / "funnel.png"))
         (folder / "README.md").write_text(render_card(manifest))
         files.append(folder / "README.md")

@@ -26,6 +26,22 @@ SELECTION = [
     # majority and verified: the share of the n samples that gave the kept answer
     pa.field("agreement", pa.float32()),
 ]
+# A refined task's rows (generate, verify, refine): the attempts a row took, and each failed one before it
+# (JSON: round, output, reason, what the check saw).
+REFINED = [
+    pa.field("attempts", pa.int32()),
+    pa.field("trajectory", pa.string()),
+]
+# A synthetic config's rejects (rejects/<config>.parquet): each sample that is no row, with what the model
+# wrote and what each check that ran said (JSON list of {check, passed, detail}).
+REJECTS = pa.schema([
+    pa.field("source_id", pa.string()),
+    pa.field("sample", pa.int32()),
+    pa.field("reason", pa.string()),
+    pa.field("output", pa.string()),
+    pa.field("checks", pa.string()),
+    pa.field("trajectory", pa.string()),
+])
 _SCALARS = {"string": pa.string(), "integer": pa.int64(), "number": pa.float64(), "boolean": pa.bool_()}
 
 

@@ -1,11 +1,13 @@
-"""Shared fixtures: an isolated state folder per test, one Prefect home per session."""
+"""Shared fixtures: an isolated state folder per test, one Prefect home per session; and which tests share a
+worker when the suite runs in parallel (`make test`: pytest-xdist, --dist loadgroup).
+
+The helpers every test imports are the `support` package (tests/support/); the heavy session resources
+(servers, the tiny model and its vLLM engine) are in tests/integration/conftest.py.
+"""
 
 from __future__ import annotations
 
 import os
-import socket
-import subprocess
-import sys
 import tempfile
 from pathlib import Path
 
@@ -23,15 +25,32 @@ from pipelines import settings  # noqa: E402
 
 settings.configure_environment()
 
-ROOT = Path(__file__).resolve().parent.parent
-BIN = Path(sys.executable).parent
+# Tests that use the session's vLLM engine run on one worker, so that it starts once per run.
+ENGINE = "backend_spec"
 
 
-def free_port() -> int:
-    """A TCP port nothing listens on now, on 127.0.0.1, for a server a test starts."""
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+def xdist_group(item: pytest.Item) -> str:
+    """The worker group of a test: the engine's, or its module's (its module fixtures are made once)."""
+    if ENGINE in item.fixturenames:
+        return "vllm-engine"
+    return item.nodeid.split("::", 1)[0]
+
+
+def _order(item: pytest.Item) -> int:
+    """Longest first: the engine's group, then the other real parts, the unit tests last to fill in."""
+    if ENGINE in item.fixturenames:
+        return 0
+    return 1 if item.nodeid.startswith("tests/integration/") else 2
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_collection_modifyitems(config, items):
+    """On an xdist worker under loadgroup, each test goes to its group's worker (xdist reads the mark after
+    this), the groups handed out in this order (with --no-loadscope-reorder)."""
+    if getattr(config.option, "loadgroup", False):  # set on the workers of `--dist loadgroup`
+        items.sort(key=_order)  # stable: a module's tests keep their order
+        for item in items:
+            item.add_marker(pytest.mark.xdist_group(xdist_group(item)))
 
 
 @pytest.fixture
@@ -45,76 +64,3 @@ def state(tmp_path, monkeypatch) -> Path:
 @pytest.fixture
 def out(tmp_path) -> Path:
     return tmp_path / "out"
-
-
-def run_cli(*args: str, env: dict | None = None, cwd: Path | None = None, fresh: bool = False,
-            timeout: float = 600) -> subprocess.CompletedProcess:
-    """Run the installed `pipelines` command as a user would; `fresh`: with no Prefect settings."""
-    full_env = {k: v for k, v in os.environ.items() if not (fresh and k.startswith("PREFECT_"))}
-    full_env |= {"COLUMNS": "200", **(env or {})}
-    return subprocess.run([str(BIN / "pipelines"), *args], capture_output=True, text=True,
-                          env=full_env, cwd=cwd, timeout=timeout)
-
-
-@pytest.fixture(scope="session")
-def s3_server():
-    """A real S3 API (moto's server) on 127.0.0.1 for the session."""
-    from s3_server import S3Server
-
-    server = S3Server()
-    yield server
-    server.stop()
-
-
-@pytest.fixture(scope="session")
-def s3_auth():
-    """A second S3 server that checks signatures and IAM policies: a user allowed one bucket."""
-    from s3_server import S3Server
-
-    server = S3Server(auth=True)
-    yield server
-    server.stop()
-
-
-@pytest.fixture
-def s3(s3_server, monkeypatch):
-    """The S3 server, with the standard AWS variables pointing every client (and worker) at it."""
-    import s3fs
-
-    for name, value in s3_server.env.items():
-        monkeypatch.setenv(name, value)
-    for name in ("AWS_ENDPOINT_URL", "AWS_PROFILE", "AWS_SESSION_TOKEN"):
-        monkeypatch.delenv(name, raising=False)
-    s3fs.S3FileSystem.clear_instance_cache()  # a filesystem made for another endpoint
-    yield s3_server
-    s3fs.S3FileSystem.clear_instance_cache()
-
-
-@pytest.fixture(scope="session")
-def tiny_model(tmp_path_factory) -> Path:
-    """A tiny random-weight Llama built here (no download), for the vLLM tests."""
-    from tiny_model import build_tiny_model
-
-    return build_tiny_model(tmp_path_factory.mktemp("models") / "tiny-llama")
-
-
-@pytest.fixture(scope="session")
-def backend_spec(tiny_model) -> dict:
-    """The tiny model on the vLLM engine, started once for the session and shared by every stage."""
-    from pipelines.engines.beam import shared_backend
-
-    spec = {"kind": "vllm", "model": str(tiny_model), "max_model_len": 2048}
-    shared_backend(spec).llm  # noqa: B018 (starts the engine)
-    return spec
-
-
-@pytest.fixture(scope="session", autouse=True)
-def _stop_engines():
-    """Shut vLLM engines down while pytest's streams are still open (they log on exit)."""
-    yield
-    import gc
-
-    from pipelines.engines import beam
-
-    beam._BACKENDS.clear()
-    gc.collect()

@@ -12,14 +12,16 @@ array operations per tree level, and no scikit-learn is needed at run time.
 
 from __future__ import annotations
 
+import hashlib
 import json
 from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
 
+from transforms import extract_native
 from transforms.errors import TransformError
-from transforms.extract_blocks import FEATURES, KINDS, page_blocks
+from transforms.extract_blocks import FEATURES, KINDS, page_rows
 
 MODEL = Path(__file__).with_name("extract_model.json")
 _ROW = KINDS.index("row")
@@ -27,11 +29,12 @@ _LI = KINDS.index("li")
 
 
 CONTEXT = ["p", "p_prev", "p_prev2", "p_prev3", "p_next", "p_next2", "p_next3", "p_up1", "p_up2", "p_up3",
-           "p_page_mean", "p_page_max"]
+           "p_page_mean", "p_page_max", "p_group_mean", "log_group_size", "p_up0", "p_up1_max"]
 
 
 def context(p: np.ndarray, chains: np.ndarray) -> np.ndarray:
-    """The second stage's extra columns (CONTEXT): first-stage scores around each block."""
+    """The second stage's extra columns (CONTEXT): first-stage scores around each block. A model trained
+    with fewer (the first 12, before the structural groups) reads only those."""
     n = len(p)
     cols = [p]
     for by in (1, 2, 3, -1, -2, -3):
@@ -50,6 +53,23 @@ def context(p: np.ndarray, chains: np.ndarray) -> np.ndarray:
         cols.append(np.where(has, sums[at] / np.maximum(count[at], 1), p.mean()))
     cols.append(np.full(n, p.mean()))
     cols.append(np.full(n, p.max()))
+    # the block's structural group (the items of a list, the posts of a thread): decided together
+    g = chains[:, 4]
+    size = int(g.max()) + 1
+    sums, count = np.bincount(g, p, size), np.bincount(g, None, size)
+    cols += [sums[g] / count[g], np.log(count[g])]
+    c = chains[:, 0]  # the block's own element (a div's text pieces)
+    has = c >= 0
+    at = np.where(has, c, 0)
+    size = int(at.max()) + 1
+    sums, count = np.bincount(at[has], p[has], size), np.bincount(at[has], None, size)
+    cols.append(np.where(has, sums[at] / np.maximum(count[at], 1), p.mean()))
+    c = chains[:, 1]  # the best-scored block of the container around it
+    has = c >= 0
+    at = np.where(has, c, 0)
+    top = np.full(int(at.max()) + 1, -1.0)
+    np.maximum.at(top, at[has], p[has])
+    cols.append(np.where(has, top[at], p.max()))
     return np.stack(cols, 1)
 
 
@@ -124,17 +144,38 @@ class BlockModel:
     """The two stages: P(main content) of each block of a page."""
 
     def __init__(self, spec: dict):
-        if spec["features"] != FEATURES:  # a model trained on other features would score nonsense
+        # a model trained on other features would score nonsense; one trained on the first columns of
+        # today's (features added since are appended) reads those columns only
+        self.n_features = len(spec["features"])
+        if spec["features"] != FEATURES[: self.n_features]:
             raise TransformError("extract: the learned model was trained on other block features; retrain it "
                                  "with bench/train_extractor.py")
         self.stages = [Trees(stage) for stage in spec["stages"]]
         self.threshold = spec["threshold"]
+        # the same trees in C, walked block by block: a page's few hundred blocks cost less than the
+        # hundred numpy calls of the stages above
+        self.native = extract_native.model(spec, self.n_features) if extract_native.AVAILABLE else None
 
-    def proba(self, rows: np.ndarray, chains: np.ndarray) -> np.ndarray:
+    def proba(self, rows: np.ndarray, chains: np.ndarray, native: bool | None = None) -> np.ndarray:
+        rows = rows[:, : self.n_features]
+        if self.native is not None and native is not False:
+            return extract_native.score(self.native, rows, chains)
         p = self.stages[0].proba(rows)
         for stage in self.stages[1:]:
             p = stage.proba(np.hstack([rows, context(p, chains)]).astype(np.float32))
         return p
+
+
+@lru_cache(maxsize=4)
+def model_identity(path: str) -> dict:
+    """The model file's name, sha256 and threshold: what a version's manifest names it by."""
+    try:
+        data = Path(path).read_bytes()
+        spec = json.loads(data)
+    except (OSError, ValueError) as e:
+        raise TransformError(f"extract: cannot read the learned model {path}: {e}") from e
+    return {"file": Path(path).name, "sha256": hashlib.sha256(data).hexdigest(),
+            "features": len(spec.get("features", ())), "threshold": spec.get("threshold")}
 
 
 @lru_cache(maxsize=4)
@@ -145,11 +186,47 @@ def load_model(path: str) -> BlockModel:
         raise TransformError(f"extract: cannot load the learned model {path}: {e}") from e
 
 
-def learned_text(html: str, model_path: str, threshold: float | None = None, max_nodes: int = 100_000) -> str:
-    """The kept blocks of the page, one per line; "" when none is kept."""
-    page = page_blocks(html, max_nodes)
-    if not page.blocks:
+def learned_text(html: str, model_path: str, threshold: float | None = None, max_nodes: int = 100_000,
+                 native: bool | None = None) -> str:
+    """The kept blocks of the page, one per line; "" when none is kept (native: the C walk, rows and
+    trees; None: them where they are built)."""
+    texts, rows, chains = page_rows(html, max_nodes, native)
+    if not texts:
         return ""
     model = load_model(model_path)
-    keep = model.proba(page.rows, page.chains) >= (model.threshold if threshold is None else threshold)
-    return "\n".join(b.text for b, k in zip(page.blocks, keep, strict=True) if k)
+    keep = model.proba(rows, chains, native) >= (model.threshold if threshold is None else threshold)
+    return "\n".join(text for text, k in zip(texts, tidy(keep, rows, chains), strict=True) if k)
+
+
+_COL = {name: i for i, name in enumerate(FEATURES)}
+_TABLE = [_COL["kind=row"], _COL["kind=pre"]]
+_HEADING = [_COL["kind=h1"], _COL["kind=h2"], _COL["kind=h3"]]
+_SIDE = [_COL["in_aside"], _COL["in_nav"], _COL["in_footer"], _COL["words_side"]]
+
+
+def tidy(keep: np.ndarray, rows: np.ndarray, chains: np.ndarray) -> np.ndarray:
+    """Two rules of a reader after the trees (each measured neutral or better on wcxb-dev's tuning half,
+    bench/README.md): a table row or code block whose nearest other blocks before and after are kept is
+    part of that text; a heading in a sidebar, menu or footer stays only if some other kept block shares
+    its container (the title of a list of other stories whose items went), unless it is all the page
+    keeps."""
+    n = len(keep)
+    at = np.arange(n)
+    table = rows[:, _TABLE].sum(1) > 0
+    if table.any():
+        before = np.concatenate([[-1], np.maximum.accumulate(np.where(table, -1, at))[:-1]])
+        after = np.concatenate([np.minimum.accumulate(np.where(table, n, at)[::-1])[::-1][1:], [n]])
+        keep = keep | (table & (before >= 0) & keep[np.maximum(before, 0)] & (after < n)
+                       & keep[np.minimum(after, n - 1)])
+    heading = keep & (rows[:, _HEADING].sum(1) > 0) & (rows[:, _SIDE].sum(1) > 0) & (chains[:, 1] >= 0)
+    if heading.any():
+        inside = chains[:, 1:4]
+        size = int(inside.max()) + 1
+        everyone = np.bincount(inside[inside >= 0], None, size)
+        kept = inside[keep & (rows[:, _HEADING].sum(1) == 0)]
+        kept_text = np.bincount(kept[kept >= 0], None, size)
+        c = chains[:, 1]
+        alone = heading & (everyone[np.maximum(c, 0)] > 1) & (kept_text[np.maximum(c, 0)] == 0)
+        if (keep & ~alone).any():  # a rule never empties a page
+            keep = keep & ~alone
+    return keep

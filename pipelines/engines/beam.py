@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import dataclasses
 import json
-import threading
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -21,54 +20,25 @@ with quiet_root_logger():  # Beam warns through the root logger on import, which
     from apache_beam.metrics import Metrics
     from apache_beam.options.pipeline_options import PipelineOptions
 
-from transforms.synth.backends import OpenAIBackend, VLLMBackend, check_schema
+from pipelines.engines.backends import shared
+from transforms.synth.backends import check_schema
 from transforms.synth.cache import GenerationCache
+from transforms.synth.generator import ROWS, Generator
 from transforms.synth.pairs import pick_pair
 from transforms.synth.pairwise import both_orders, decide
-from transforms.synth.sampling import Sampling, completion_key
-from transforms.synth.task import Parsed, Task
+from transforms.synth.prompts import ToRecord
+from transforms.synth.sampling import Sampling
+from transforms.synth.task import Task
 
 REJECTED = "rejected"
 NEGATIVES = "negatives"  # the failed samples of a prompt that had a passing one, paired with it
 COMPARISONS = "comparisons"  # pairwise: every pair of responses with both orders' verdicts, ties included
 NAMESPACE = "synth"
-# Per process: a worker process (multi_processing, a portable runner's SDK worker) never sees the
-# launcher's entries; it makes its own from the spec its DoFn was pickled with, in setup(). Nothing
-# else of the launcher's state is read by the DoFns.
-_BACKENDS: dict[str, object] = {}
-_IN_USE: dict[str, threading.Lock] = {}  # one generate at a time per backend and process
-_MAKING = threading.Lock()
-
-
-def _backend_key(spec: dict) -> str:
-    return json.dumps(spec, sort_keys=True)
-
-
-def _shared(spec: dict) -> tuple[object, threading.Lock, bool]:
-    """The process's backend for `spec`, its lock, and whether this call made it.
-
-    An SDK worker runs bundles on several threads (multi_threading here; Dataflow's harness threads):
-    unlocked, two DoFn instances set up at once each made a backend, two engines in one process
-    (on a GPU, twice the memory).
-    """
-    key = _backend_key(spec)
-    with _MAKING:
-        made = key not in _BACKENDS
-        if made:
-            options = {k: v for k, v in spec.items() if k != "kind"}
-            _BACKENDS[key] = VLLMBackend(**options) if spec["kind"] == "vllm" else OpenAIBackend(**options)
-            _IN_USE[key] = threading.Lock()
-        return _BACKENDS[key], _IN_USE[key], made
-
-
-def shared_backend(spec: dict):
-    """One backend per worker process and spec: every DoFn instance and run in it reuses the engine."""
-    return _shared(spec)[0]
 
 
 class GenerateFn(beam.DoFn):
-    """Prompts a chunk of records at once; emits the rows its selection keeps, each other sample with its
-    reason, and (negatives) chosen/rejected pairs of a prompt's passing and failed samples."""
+    """Prompts a chunk of records at once (transforms.synth.generator); emits the rows its selection keeps,
+    each other sample with its reason, and chosen/rejected pairs of a prompt's passing and failed samples."""
 
     def __init__(self, backend: dict, task: Task, sampling: Sampling, cache_path: str, prefix: str = ""):
         check_schema(task.schema)
@@ -78,116 +48,34 @@ class GenerateFn(beam.DoFn):
     def setup(self):
         # _made is counted at the first bundle (metrics need a running step): the backends a run made,
         # one per worker process and model, each loading its own engine; 0 where the process had one.
-        self.backend, self._in_use, self._made = _shared(self.backend_spec)
+        self.backend, self._in_use, self._made = shared(self.backend_spec)
 
     # The cache's SQLite connection lives for one bundle. An SDK worker (the DirectRunner's
     # multi_processing mode, Dataflow, Flink, Spark) runs a bundle on one thread of a pool, but a DoFn
     # instance's setup(), later bundles and teardown() can each be on another thread, and sqlite3 refuses
-    # a connection used outside its own ("SQLite objects created in a thread can only be used in that
-    # same thread"): made in setup(), it failed the worker process at teardown(). Opening one costs a
-    # millisecond; a bundle is chunks of hundreds of prompts.
+    # a connection used outside its own: made in setup(), it failed the worker process at teardown().
+    # Opening one costs a millisecond; a bundle is chunks of hundreds of prompts.
     def start_bundle(self):
         self.cache = GenerationCache(self.cache_path)
+        self.generator = Generator(self.backend, self.task, self.sampling, self.cache, self.prefix)
         if self._made:
             self._made = False
-            self._count("backends_made")
+            Metrics.counter(NAMESPACE, "backends_made").inc()
 
     def finish_bundle(self):
         self.cache.close()
-
-    def _count(self, name: str, value: int = 1) -> None:
-        Metrics.counter(NAMESPACE, self.prefix + name).inc(value)
 
     def process(self, chunk: list[dict]):
         # The engine is shared by the process's threads and does one generate call at a time (vLLM's
         # LLM is not thread-safe; it batches within a call): a bundle on another thread waits. The
         # chunk's outputs are emitted after the lock is released, never from under it.
         with self._in_use:
-            outputs = list(self._generate(chunk))
-        yield from outputs
-
-    def _generate(self, chunk: list[dict]):
-        backend, sampling, schema = self.backend, self.sampling, self.task.schema
-        prompts, fits = [], []
-        for record in chunk:
-            prompt = backend.render(self.task.messages(record))
-            tokens = backend.prompt_tokens(prompt)
-            prompts.append(prompt)
-            fits.append(tokens is None or tokens + sampling.max_tokens <= backend.max_model_len)
-        keys = [
-            [
-                completion_key(backend.model_id, backend.revision, sampling, schema, p, i)
-                for i in range(sampling.n)
-            ]
-            for p in prompts
-        ]
-        cached = self.cache.get([k for ks, fit in zip(keys, fits, strict=True) if fit for k in ks])
-        # Prompts to generate: those that fit and are not wholly cached, each distinct prompt once.
-        missing, seen, hits = [], set(), 0
-        for i, (ks, fit) in enumerate(zip(keys, fits, strict=True)):
-            if not fit:
-                continue
-            if all(k in cached for k in ks):
-                hits += 1
-            elif ks[0] not in seen:
-                seen.add(ks[0])
-                missing.append(i)
-        self._count("records", len(chunk))
-        self._count("cached_prompts", hits)
-        if missing:
-            generated = backend.generate([prompts[i] for i in missing], sampling, schema)
-            fresh = [
-                (keys[i][s], completion)
-                for i, samples in zip(missing, generated, strict=True)
-                for s, completion in enumerate(samples)
-            ]
-            self.cache.put(fresh)  # persisted before anything is emitted
-            cached.update(fresh)
-            self._count("generated_prompts", len(missing))
-        for record, ks, fit in zip(chunk, keys, fits, strict=True):
-            samples = [self._parse(record, cached[key] if fit else None) for key in ks]
-            outcome, pairs = self.task.selection.choose(samples)
-            for sample, row, reason in outcome:  # every sample counted: the funnel's unit is the sample
-                if row is None:
-                    yield self._reject(record, reason, sample)
-                else:
-                    self._count("rows")
-                    yield row | self._provenance(record, sample)
-            for chosen, rejected in pairs:
-                self._count("negatives")
-                yield beam.pvalue.TaggedOutput(NEGATIVES, self._pair(record, samples, chosen, rejected))
-
-    def _parse(self, record: dict, completion) -> Parsed:
-        if completion is None or completion.finish_reason == "prompt_too_long":
-            return Parsed(None, "prompt_too_long")
-        if completion.finish_reason == "length":
-            return Parsed(None, "truncated")
-        return self.task.parse(record, completion.text)
-
-    def _pair(self, record: dict, samples: list[Parsed], chosen: int, rejected: int) -> dict:
-        field = self.task.selection.response
-        return {"prompt": self.task.messages(record)[-1]["content"],
-                "chosen": str(samples[chosen].value[field]), "rejected": str(samples[rejected].value[field]),
-                "chosen_sample": chosen, "rejected_reason": samples[rejected].reason,
-                **self._provenance(record, rejected)}
-
-    def _provenance(self, record: dict, sample: int) -> dict:
-        return {
-            "source_id": str(record["id"]),
-            "sample": sample,
-            "task": self.task.name,
-            "model": self.backend.model_id,
-            "model_revision": self.backend.revision,
-            "sampling": json.dumps(self.sampling.as_dict(), sort_keys=True),
-            "template_sha256": self.task.template_sha256,
-            "seed": self.sampling.seed,
-        }
-
-    def _reject(self, record: dict, reason: str, sample: int | None = None):
-        self._count(f"rejected_{reason}")
-        return beam.pvalue.TaggedOutput(
-            REJECTED, {"source_id": str(record["id"]), "sample": sample, "reason": reason}
-        )
+            outputs = list(self.generator.chunk(chunk))
+        for name, value in self.generator.counts.items():
+            Metrics.counter(NAMESPACE, name).inc(value)
+        self.generator.counts.clear()
+        for kind, record in outputs:
+            yield record if kind == ROWS else beam.pvalue.TaggedOutput(kind, record)
 
 
 class Generate(beam.PTransform):
@@ -369,25 +257,6 @@ def pipeline_options(runner: str = "DirectRunner", extra: Iterable[str] = ()) ->
     return PipelineOptions([f"--runner={runner}", *extra])
 
 
-class ToRecord:
-    """An input line (JSON) as the record a task prompts with: the fields it reads, renamed as asked. A
-    curated record input's own fields (a question and its reference answer) ride in metadata["record"]."""
-
-    def __init__(self, fields: dict[str, str], keep: tuple[str, ...]):
-        self.fields, self.keep = fields, keep
-
-    def __call__(self, line: str) -> dict:
-        data = json.loads(line)
-        record = {"id": data["id"], **{k: _field(data, k) for k in self.keep}}
-        return record | {task_field: _field(data, source) for task_field, source in self.fields.items()}
-
-
-def _field(data: dict, name: str):
-    if name in data:
-        return data[name]
-    return ((data.get("metadata") or {}).get("record") or {}).get(name)
-
-
 def run_synthesis(source: list[dict] | str, backend: dict, task: Task, sampling: Sampling, cache_path: str,
                   out_dir: Path, chunk_size: int = 512, runner: str = "DirectRunner",
                   extra_options: Iterable[str] = (), to_record: ToRecord | None = None) -> dict[str, int]:
@@ -407,7 +276,8 @@ def synthesis_graph(p: beam.Pipeline, source: list[dict] | str, backend: dict, t
 
     Everything in it is a module-level function or class holding plain data (the backend spec, the
     task, sampling, paths), pickled with Beam's pickler into the pipeline proto; a worker anywhere
-    rebuilds its state from that alone (tests/test_beam_runners.py checks it in a fresh process).
+    rebuilds its state from that alone (tests/integration/vllm/test_beam_runners.py checks it in a fresh
+    process).
     """
     if isinstance(source, str):  # compression by suffix: datatrove's .jsonl.zst caches stream too
         lines = p | "Read" >> beam.io.ReadFromText(source)

@@ -17,7 +17,8 @@ from pydantic import Field
 
 from pipelines.stages.base import BarrierStage, Spec, Stage, StageContext, StreamingStage, VersionContext
 
-_SHARED = ("base", "dedup", "filters", "records")  # what stage modules share, not stages of their own
+# What stage modules share, not stages of their own.
+_SHARED = ("base", "dedup", "filters", "records", "synthetic")
 
 
 def stage_type(cls: type) -> str | None:

@@ -33,6 +33,7 @@ class StageContext(Protocol):
     fingerprint: str  # of its output
     input_fingerprint: str  # of what it reads: the previous stage's output
     previous: Path | str | None  # the previous stage's documents, where its tasks read them
+    executor: Any  # the recipe's executor: its kind (local, ray, slurm), tasks and workers
     progress: Progress
 
     def at(self, *parts: str) -> Path | str:
@@ -53,11 +54,21 @@ class StageContext(Protocol):
     def rows(self, config: str) -> Path:
         """A synthetic config's rows as this stage reads them (after the stages on them before it)."""
 
-    def run(self, steps: list, logging_dir: Path | str, tasks: int | None = None) -> list[dict]:
-        """One run of the recipe's executor over `steps`; each step's summed stats."""
+    def run(self, steps: list, logging_dir: Path | str, tasks: int | None = None,
+            resources: Any = None) -> list[dict]:
+        """One run of the recipe's executor over `steps` (`tasks` of them, each holding `resources`, an
+        executors.Resources); each step's summed stats."""
 
     def cached(self, step: str, key: str, make: Callable[[Path], None]) -> tuple[Path, bool]:
         """A folder of the stage cache made once per key by make(folder); whether it was made before."""
+
+
+class PlanContext(Protocol):
+    """What a stage sees of the build being planned, before any work: where versions go, what it reads."""
+
+    store_root: Path | str  # the build's store root (--out)
+    dataset: str  # the dataset being built
+    input_fingerprint: str  # of what the stage reads
 
 
 class VersionContext(Protocol):
@@ -72,6 +83,9 @@ class VersionContext(Protocol):
 
     def write_split(self, rows: Iterable[dict], schema, config: str) -> list[Path]:
         """Rows as Parquet shards of the version's config `config`, as the recipe's output asks."""
+
+    def extra_fields(self, config: str) -> list:
+        """The fields stages added to `config`'s rows (a judge's verdicts), for its schema."""
 
 
 class Stage(Spec):
@@ -92,6 +106,9 @@ class Stage(Spec):
     # streaming stage after it gets its steps run again instead (the read stage: its inputs are its cache).
     cache_output: ClassVar[bool] = True
     in_recipe: ClassVar[bool] = True  # False: made by the plan (the read stage is the recipe's `input:`)
+    # Fields that say where and how it runs, not what it makes (tasks, resources, a runner, retries): no part
+    # of its fingerprint, so moving it to a cluster or another count of tasks reuses its cache.
+    placement: ClassVar[tuple[str, ...]] = ("retries",)
 
     @property
     def streams(self) -> bool:
@@ -101,7 +118,7 @@ class Stage(Spec):
     @property
     def makes_documents(self) -> bool:
         """Whether its output is the curated documents (False: rows of a synthetic config)."""
-        return True
+        return self.rows_config is None
 
     @property
     def name(self) -> str:
@@ -132,11 +149,15 @@ class Stage(Spec):
         return []
 
     def fingerprint_params(self) -> dict:
-        """Its parameters as its fingerprint sees them (retries change how failures are met, not output)."""
-        return self.model_dump(mode="json", exclude={"retries"})
+        """Its parameters as its fingerprint sees them: all but its placement."""
+        return self.model_dump(mode="json", exclude=set(self.placement))
 
     def check(self) -> None:
         """Fail before any work on what would otherwise fail in every task."""
+
+    def resolve(self, ctx: PlanContext) -> None:
+        """Pin what its output depends on outside its input (another dataset's version) when the build is
+        planned, for fingerprint_params() to include; a user error fails the plan in one line."""
 
     def reader(self, ctx: StageContext):
         """The step that reads its input when it runs alone: the previous stage's documents."""
@@ -157,6 +178,18 @@ class Stage(Spec):
     def added_for_config(self, config: str, stages: list[Stage]) -> Stage | None:
         """A stage the plan adds after a stage that creates `config` (`stages`: the recipe's), or None."""
         return None
+
+    def reads(self) -> list[tuple[str, str, list[str]]]:
+        """The earlier configs whose rows it reads: (config, the recipe field naming them, the fields)."""
+        return []
+
+    def rows_file(self, config: str) -> str | None:
+        """The file of `config`'s rows it writes in its output, if it writes them."""
+        return ROWS if config == self.rows_config else None
+
+    def annotations(self, config: str) -> list:
+        """Arrow fields it adds to `config`'s rows (a judge's verdicts), which the version's schema takes."""
+        return []
 
     def describe_config(self, result: dict, auto: bool) -> dict:
         """What this stage, run on a config's rows, says of them in the version (lists, merged)."""

@@ -38,7 +38,7 @@ class BenchmarkSpec(Spec):
         return self
 
     def items(self):
-        from transforms.decontam import load_benchmark
+        from transforms.decontam.benchmarks import load_benchmark
 
         return load_benchmark(self.name, self.path, fields=self.fields, id_field=self.id_field,
                               shape=self.shape)
@@ -130,13 +130,34 @@ class DecontamStage(RecordStage, StreamingStage):
             next(iter(bench.items()), None)
 
     def steps(self, work: Path | str) -> list:
-        """Index the benchmarks here (memory bounded by them); the index travels with the step."""
+        """The benchmarks' index (memory bounded by them), built once per benchmarks' content and method and
+        reused by every stage and build that asks for the same; it travels with the step."""
+        from pipelines.built_once import built_once
         from pipelines.engines.datatrove.decontam import DecontamFilter
-        from transforms.decontam import NGramIndex
-        from transforms.overlap import OverlapIndex
+
+        index, reused = built_once("decontam-index", self._index_key(), self._index)
+        self._index_stats = index.stats() | {"reused": reused}
+        return [DecontamFilter(index, self.action, str(storage.join(work, "matches")), self.fields)]
+
+    def _index_key(self) -> list:
+        """What the index is made of: each benchmark's content and reading, the method, the code."""
+        from pipelines import settings
+        from pipelines.fingerprint import FileHashes
+
+        hashes = FileHashes(settings.state_dir() / "input-hashes.json")
+        benches = [b.model_dump(mode="json", exclude={"path"}) | {"sha256": hashes.sha256(Path(b.path))}
+                   for b in self.benchmarks]
+        method = self.model_dump(mode="json", include={"method", "n", "threshold", "similarity",
+                                                       "passage_words", "model"})
+        model = hashes.sha256(Path(self.model)) if self.model and Path(self.model).exists() else None
+        return [benches, method, model, type(self).code_version()]
+
+    def _index(self):
+        from transforms.decontam.ngram import NGramIndex
+        from transforms.decontam.overlap import OverlapIndex
 
         if self.method == "semantic":
-            from transforms.semantic import SemanticIndex, TieredIndex
+            from transforms.decontam.semantic import SemanticIndex, TieredIndex
 
             given = {k: getattr(self, f) for k, f in (("threshold", "similarity"),
                      ("passage_words", "passage_words"), ("model", "model")) if getattr(self, f) is not None}
@@ -145,8 +166,7 @@ class DecontamStage(RecordStage, StreamingStage):
             index = OverlapIndex(self.n, self.threshold) if self.method == "overlap" else NGramIndex(self.n)
         for bench in self.benchmarks:
             index.add_benchmark(bench.name, bench.items())
-        self._index_stats = index.stats()
-        return [DecontamFilter(index, self.action, str(storage.join(work, "matches")), self.fields)]
+        return index
 
     def finish(self, work: Path, result: dict) -> dict:
         from pipelines.engines.datatrove.decontam import read_matches, write_match_table
@@ -154,6 +174,7 @@ class DecontamStage(RecordStage, StreamingStage):
         # Marked documents are kept (no drop); the report lists them either way, the side table says how.
         matched = write_match_table(work / "matches", work / MATCHES)
         return result | {"contamination": read_matches(work / "matches"), "action": self.action,
+                         "benchmarks": [bench.name for bench in self.benchmarks],
                          "index": self._index_stats, "matches": matched}
 
     def add_to_version(self, out: VersionContext, result: dict) -> list[Path]:
@@ -178,12 +199,14 @@ class DecontamStage(RecordStage, StreamingStage):
             common = {"stage": stage["name"], "how": _method(stage.get("index", {})),
                       "verb": "removed" if stage["action"] == "remove" else "marked (column `contamination`)",
                       "table": f"`{stage['table']}`" if stage.get("table") else ""}
-            found = stage["contamination"].items()
-            rows += [common | {"benchmark": bench, "records": r["records"], "matched": len(r["items"]),
-                               "ids": ", ".join(map(str, r["items"][:20])) + (" …" if len(r["items"]) > 20
-                                                                              else "")}
-                     for bench, r in found] or [common | {"benchmark": "(none)", "records": 0, "matched": 0,
-                                                          "ids": ""}]
+            found = stage["contamination"]
+            # Every benchmark it checked against, flagged or not (a stage cached before they were listed:
+            # those it flagged).
+            for bench in dict.fromkeys([*stage.get("benchmarks", []), *found]):
+                r = found.get(bench, {"records": 0, "items": []})
+                ids = ", ".join(map(str, r["items"][:20])) + (" …" if len(r["items"]) > 20 else "")
+                rows.append(common | {"benchmark": bench, "records": r["records"], "matched": len(r["items"]),
+                                      "ids": ids})
         methods = list(dict.fromkeys(s.get("index", {}).get("method", "ngram") for s in results))
         return render("decontamination.md.j2", rows=rows, methods=methods, recall=_recall(methods))
 
@@ -204,7 +227,7 @@ def _method(stats: dict) -> str:
 def _recall(methods: list[str]) -> dict | None:
     """The recall each method has measured (the shipped table), per kind of edit of an item, and its false
     flags on clean pages; None where none of them was measured."""
-    from transforms.decontam import recall_table
+    from transforms.decontam.recall import recall_table
 
     table = recall_table()
     measured = [m for m in methods if m in table.get("methods", {})]

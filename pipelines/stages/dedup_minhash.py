@@ -21,6 +21,7 @@ class MinhashDedupStage(DedupStage):
     language: str = "en"  # of datatrove's word tokenizer
 
     libraries = ("spacy",)  # datatrove's word tokenizer, not imported here
+    reason = "near_duplicate"
 
     @model_validator(mode="after")
     def _hashes(self) -> MinhashDedupStage:
@@ -35,15 +36,21 @@ class MinhashDedupStage(DedupStage):
         """The Jaccard similarity at which a pair is found with probability about one half."""
         return (1 / self.bands) ** (1 / self.rows)
 
-    def signature(self, signatures: str, order: str):
+    def minhash_config(self):
         from datatrove.pipeline.dedup.minhash import MinhashConfig
 
-        from pipelines.engines.datatrove import dedup
+        return MinhashConfig(n_grams=self.shingle_size, num_buckets=self.bands, hashes_per_bucket=self.rows,
+                             seed=self.seed)
 
-        config = MinhashConfig(n_grams=self.shingle_size, num_buckets=self.bands, hashes_per_bucket=self.rows,
-                               seed=self.seed)
-        sign = dedup.NearDupSignature(signatures, config, self.language, order, self.fields)
-        return sign, config, "near_duplicate"
+    def signer(self, at: dict[str, str], fields: list[str] | None):
+        from pipelines.engines.datatrove.dedup import NearDupSignature
+
+        config = self.minhash_config()
+        return NearDupSignature(at["signatures"], config, self.language, at["order"], at["ids"], fields)
+
+    def index_params(self) -> dict:
+        return {"shingle_size": self.shingle_size, "bands": self.bands, "rows": self.rows, "seed": self.seed,
+                "language": self.language}
 
     def report(self) -> dict:
         return {"shingle_size": self.shingle_size, "bands": self.bands, "rows": self.rows,

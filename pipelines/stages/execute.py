@@ -13,8 +13,7 @@ from pipelines.stages.records import RecordStage
 
 
 class ExecuteStage(RecordStage, StreamingStage):
-    """Runs a code corpus's programs against their tests, contained (transforms.sandbox): `remove` keeps the
-    records whose tests all pass and counts the rest by reason; `mark` keeps all, each with its result."""
+    """Runs each record's code against its tests in a sandbox: keeps what passes, or marks every record."""
 
     type: Literal["execute"]
     code: str = Field("code", pattern=FIELD_PATTERN)  # the record's field holding the program

@@ -25,12 +25,22 @@ class ExtractStage(StreamingStage):
                     "clean_error": "extractor_error", "too_deep": "too_deeply_nested"}
 
     def files(self) -> list[str]:
-        # the learned backend's trees decide what it keeps: a retrained model is new output
+        # the learned backend's trees decide what it keeps: a retrained model is new output; so does its
+        # walk in C, which no module's source covers
         if self.backend == "learned":
             from transforms.extract_learned import MODEL
+            from transforms.extract_native import SOURCES
 
-            return [str(MODEL)]
+            return [str(MODEL), *SOURCES]
         return []
+
+    def finish(self, work: Path, result: dict) -> dict:
+        # which trees decided what this version holds: the learned model by its hash (docs/extractor-model.md)
+        if self.backend == "learned":
+            from transforms.extract_learned import MODEL, model_identity
+
+            return result | {"model": model_identity(str(MODEL))}
+        return result
 
     def check(self) -> None:
         # datatrove's sandbox would report an extractor that cannot import as a timeout per document.

@@ -34,7 +34,7 @@ class QualityStage(RecordStage, StreamingStage):
         return [self.model]
 
     def check(self) -> None:
-        from transforms.quality import FastTextQualityScorer
+        from transforms.quality_score import FastTextQualityScorer
 
         try:
             FastTextQualityScorer(self.model).model  # noqa: B018
@@ -90,7 +90,7 @@ class QualityStage(RecordStage, StreamingStage):
         return self.finish(ctx.work, pipeline_funnel(stats, self.drop_aliases) | {"_threshold": threshold})
 
     def add_to_version(self, out: VersionContext, result: dict) -> list[Path]:
-        from pipelines.store.plots import scores_png
+        from pipelines.store.charts import scores_png
 
         # One plot per quality stage: the documents' and each synthetic config's.
         name = "quality_scores.png" if self.input is None else f"quality_scores-{self.input}.png"

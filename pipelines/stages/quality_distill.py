@@ -69,6 +69,12 @@ class QualityDistillStage(BarrierStage):
     def files(self) -> list[str]:
         return self.rating().files()
 
+    def fingerprint_params(self) -> dict:
+        # Where the rater runs (its tasks, resources, a runner) changes no rating.
+        params = super().fingerprint_params()
+        params["rater"] = {k: v for k, v in params["rater"].items() if k not in SynthesizeStage.placement}
+        return params
+
     def check(self) -> None:
         rating = self.rating()
         task = rating.make_task()
@@ -113,7 +119,7 @@ class QualityDistillStage(BarrierStage):
             hashes = FileHashes(settings.state_dir() / "input-hashes.json")
             rating = self.rating()
             data = {"documents": ctx.input_fingerprint, "sample": self.sample,
-                    "seed": self.seed, "rater": rating.model_dump(mode="json", exclude={"retries"}),
+                    "seed": self.seed, "rater": rating.fingerprint_params(),
                     "files": [hashes.sha256(Path(f)) for f in rating.files()]}
             hashes.save()
         else:
@@ -124,9 +130,10 @@ class QualityDistillStage(BarrierStage):
 
     def _rate(self, ctx: StageContext, work: Path) -> None:
         """The sample (the documents of smallest keyed hash of their id), rated by the model on Beam."""
-        from pipelines.engines.beam import iter_jsonl, shared_backend
+        from pipelines.engines.backends import shared_backend
         from pipelines.engines.datatrove.cache import cache_reader
         from pipelines.engines.datatrove.distill import SampleByKey, read_sample
+        from pipelines.synthesis import records_of
         from transforms.synth.funnels import FUNNELS
         from transforms.synth.rows import sort_rows
 
@@ -140,8 +147,9 @@ class QualityDistillStage(BarrierStage):
         rating = self.rating()
         task, params, backend = rating.make_task(), rating.sampling_params(), rating.backend_spec()
         records = [{"id": d["id"], "text": d["text"]} for d in sample]
-        counts = rating.generate(records, task, params, backend, work / "generated") if records else {}
-        rows, late = sort_rows(iter_jsonl(work / "generated", "rows"), work / ROWS, task, rating.config_name)
+        generation = rating.generation()
+        counts, out = generation.run(ctx, records, backend, task, params, "rating") if records else ({}, None)
+        rows, late = sort_rows(records_of(out, "rows") if out else [], work / ROWS, task, rating.config_name)
         dropped = {k.removeprefix("rejected_"): v for k, v in counts.items() if k.startswith("rejected_")}
         for reason, n in late.items():
             dropped[reason] = dropped.get(reason, 0) + n
@@ -155,13 +163,12 @@ class QualityDistillStage(BarrierStage):
                   "generated_prompts": counts.get("generated_prompts", 0),
                   "cached_prompts": counts.get("cached_prompts", 0)}
         (work / "labels.json").write_text(json.dumps(report, indent=2))
-        shutil.rmtree(work / "generated", ignore_errors=True)
 
     def _train(self, labels: Path, work: Path) -> None:
         """Each rated document's mean rating as a two-class label, and the classifier trained on them with
         `pipelines quality train --data`'s code."""
         from transforms.distill import distribution, ratings_by_document
-        from transforms.quality import train_quality_model_from_labels
+        from transforms.quality_train import train_quality_model_from_labels
 
         means = []
         with open(labels / ROWS) as f, open(labels / SAMPLE) as docs, open(work / "train.jsonl", "w") as out:
@@ -207,7 +214,7 @@ class QualityDistillStage(BarrierStage):
 
     def add_to_version(self, out: VersionContext, result: dict) -> list[Path]:
         """The classifier and its training report, the rated sample as config edu_labels, the scores' plot."""
-        from pipelines.store.plots import scores_png
+        from pipelines.store.charts import scores_png
 
         if "distill" not in result:  # no documents reached the stage: nothing was rated or trained
             return []

@@ -22,10 +22,14 @@ class InputSpec(Spec):
     # one path a line (.gz read as gzip), relative ones joined to `base` (default: the listing's folder).
     paths: list[str] = []
     paths_file: str | None = None
-    base: str | None = None
-    sample: float | None = Field(None, gt=0, le=1)  # this share of the listed files, chosen by path
+    base: str | None = None  # the folder a listing's relative lines are under
+    # Files (of the globs or the listing): this share of them, each in or out by its path and the seed.
+    sample: float | None = Field(None, gt=0, le=1)
     seed: int = 0  # which share the sample is
-    limit: int | None = Field(None, ge=1)  # the first N listed (after sampling)
+    max_files: int | None = Field(None, ge=1)  # the first N files, in input order (after sampling)
+    # Records: the first N of each input file that become documents (and of a synthesize stage's prompts
+    # file); `pipelines build --limit N` sets it for a preview.
+    limit: int | None = Field(None, ge=1)
     missing: Literal["error", "skip"] = "error"  # listed files that do not exist
     # Passed to the filesystem (endpoint_url, profile, anon, requester_pays, client_kwargs); never a
     # secret: credentials come from the environment or a profile.
@@ -41,10 +45,9 @@ class InputSpec(Spec):
     def _where(self) -> InputSpec:
         if bool(self.paths) == (self.paths_file is not None):
             raise ValueError("give paths (globs or URLs) or paths_file (a listing), one of the two")
-        if self.paths_file is None:
-            for name in ("base", "sample", "limit"):
-                if getattr(self, name) is not None:
-                    raise ValueError(f"{name} applies to the files of a paths_file listing")
+        if self.paths_file is None and self.base is not None:
+            raise ValueError("base applies to the relative lines of a paths_file listing; paths are globs "
+                             "or URLs relative to the recipe")
         check_options(self.storage_options, "storage_options")
         return self
 
@@ -67,7 +70,9 @@ class InputSpec(Spec):
 
 
 # Where the input files are and how they are listed: their content (checksums) is what counts.
-WHERE_INPUTS_ARE = {"paths", "paths_file", "base", "sample", "seed", "limit", "missing", "storage_options"}
+# (`limit` is not where they are, but it is fingerprinted only when set: see ReadStage.fingerprint_params.)
+WHERE_INPUTS_ARE = {"paths", "paths_file", "base", "sample", "seed", "max_files", "limit", "missing",
+                    "storage_options"}
 
 
 READ_BLOCK = 8 * 2**20  # s3fs's read-ahead block for inputs (its default is 50 MB)
@@ -86,8 +91,10 @@ class ReadStage(StreamingStage):
     cache_output = False
 
     def fingerprint_params(self) -> dict:
-        # Its output is known by the inputs' content, which the plan fingerprints, not by where they are.
-        return self.input.model_dump(mode="json", exclude=WHERE_INPUTS_ARE)
+        # Its output is known by the inputs' content, which the plan fingerprints, not by where they are;
+        # a limited read is another output (a preview never stands in for the whole build in the cache).
+        params = self.input.model_dump(mode="json", exclude=WHERE_INPUTS_ARE)
+        return params | ({"limit": self.input.limit} if self.input.limit else {})
 
     @property
     def counts_words(self) -> bool:
@@ -109,5 +116,5 @@ class ReadStage(StreamingStage):
         if spec.records:
             cls = JsonlRecordReader if spec.format == "jsonl" else ParquetRecordReader
             return [cls(root, str(listing), spec.text_fields, spec.id_field,
-                        spec.max_record_bytes, order)]
-        return [WarcRecordReader(root, str(listing), spec.max_record_bytes, order)]
+                        spec.max_record_bytes, order, spec.limit)]
+        return [WarcRecordReader(root, str(listing), spec.max_record_bytes, order, spec.limit)]

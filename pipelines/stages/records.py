@@ -35,6 +35,9 @@ class RecordStage(Stage):
                              "config's rows (with input: <config>)")
         return self
 
+    def reads(self) -> list[tuple[str, str, list[str]]]:
+        return [(self.input, "fields", self.fields)] if self.input and self.fields else []
+
     @property
     def default_text(self) -> str:
         """What the stage reads where no fields are named, in words for the report."""

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any, Literal
 
@@ -10,16 +9,21 @@ from pydantic import ConfigDict, Field, model_validator
 
 from pipelines import settings
 from pipelines.errors import PipelinesError
-from pipelines.stages.base import ROWS, BarrierStage, Spec, StageContext, VersionContext, absolute
+from pipelines.stages.base import BarrierStage, Spec, StageContext, VersionContext, absolute
+from pipelines.stages.synthetic import (
+    annotate,
+    annotated_file,
+    annotation_fields,
+    finish,
+    synthetic_configs,
+    write_synthetic,
+)
 from transforms.synth.calibration import check_calibration
-from transforms.synth.funnels import FUNNELS
-from transforms.synth.pairwise import check_pairwise
+from transforms.synth.pairwise import check_pairwise, write_pairs
 from transforms.synth.prompts import check_prompts, read_schema, read_seeds
 from transforms.synth.tasks import BUILTIN, Selection, Task, build_task, read_definition, task_file
 
-NEGATIVES = "negatives.jsonl"  # its chosen/rejected pairs of passing and failed samples, sorted
 PAIRS = "pairs.jsonl"  # pairwise judging: the pairs of responses it puts to the judge
-COMPARISONS = "comparisons.jsonl"  # pairwise judging: every pair with both orders' verdicts, sorted
 
 
 class SamplingSpec(Spec):
@@ -32,6 +36,15 @@ class SamplingSpec(Spec):
     max_tokens: int = Field(256, ge=1)
     stop: list[str] = []
     frequency_penalty: float = Field(0.0, ge=-2, le=2)  # OpenAI's and vLLM's: < 0 repeats, > 0 varies
+
+
+class ResourcesSpec(Spec):
+    """What each task of the stage holds on the executor (Ray task resources, Slurm's --gres and friends,
+    CUDA_VISIBLE_DEVICES for local processes); unset: the executor's own settings."""
+
+    gpus: int = Field(0, ge=0)
+    cpus: int | None = Field(None, ge=1)
+    memory_gb: float | None = Field(None, gt=0)
 
 
 class CalibrateSpec(Spec):
@@ -75,21 +88,34 @@ class SynthesizeStage(BarrierStage):
     answer: str = "answer"  # majority: the output field voted on
     negatives: bool = False  # also write failed samples of a prompt with a passing one as pairs
     response: str | None = None  # negatives: the output field a pair's texts are; default the first string
+    # Generate, verify, refine: a sample that fails a check goes back to the model with the failure, up to
+    # `rounds` more times (and an own `prompt` for the feedback turn: reason, detail, round).
+    refine: dict[str, Any] | None = None
+    keep_rejects: int | Literal["all"] = Field(100, ge=0)  # samples that are no rows kept per reason, to read
+    annotate: bool = False  # a judge of an earlier config's rows: its verdicts also become columns of them
     model: str = "smollm2-135m-instruct"  # a built-in, a model folder, or a Hub id
     backend: Literal["vllm", "openai"] = "vllm"
-    base_url: str | None = None  # the server, for the openai backend
+    # The server for the openai backend, or a list of servers of one model: requests are spread over them.
+    base_url: str | list[str] | None = None
     max_model_len: int = Field(2048, ge=16)
     sampling: SamplingSpec = SamplingSpec()
-    chunk_size: int = Field(512, ge=1)  # prompts per generate call
+    chunk_size: int = Field(512, ge=1)  # prompts per generate call, and per checkpointed chunk of a task
     calibrate: CalibrateSpec | None = None  # a judge: agreement with people on a labelled sample first
     seeds: str | None = None  # a task with seeds (self_instruct): a JSONL or Parquet file of seed tasks
     count: int = Field(100, ge=1)  # a task with seeds: prompts to make from them
     retries: int | None = Field(None, ge=0)  # of the whole stage; default: the recipe's retries.attempts
-    runner: str = "DirectRunner"
+    # Where it generates: `tasks` tasks of the recipe's executor, one engine each (default: one on this
+    # machine, in the build's process; the executor's tasks on Ray or Slurm), each holding `resources`; or
+    # a Beam runner (DataflowRunner, FlinkRunner, SparkRunner, DirectRunner) with its flags.
+    tasks: int | None = Field(None, ge=1)
+    resources: ResourcesSpec = ResourcesSpec()
+    tensor_parallel_size: int = Field(1, ge=1)  # the GPUs one engine spans (vLLM's tensor parallelism)
+    runner: str | None = None
     beam_options: list[str] = []  # further Beam flags: Dataflow, Flink or Spark settings
 
     transient = True  # a model server may be down for a while
     path_fields = ("model", "seeds", "prompts")
+    placement = ("retries", "tasks", "resources", "runner", "beam_options", "base_url")
 
     @classmethod
     def resolve_paths(cls, data: dict, base: Path) -> None:
@@ -113,8 +139,16 @@ class SynthesizeStage(BarrierStage):
 
     @model_validator(mode="after")
     def _consistent(self) -> SynthesizeStage:
+        if self.tensor_parallel_size > max(self.resources.gpus, 1):
+            raise ValueError(f"tensor_parallel_size: an engine spans {self.tensor_parallel_size} GPUs; give "
+                             f"each task as many (resources: {{gpus: {self.tensor_parallel_size}}})")
+        if self.annotate and self.input is None:
+            raise ValueError("annotate: a judge annotates the rows of the config it judges; give "
+                             "input: <config>")
         if self.backend == "openai" and not self.base_url:
             raise ValueError("the openai backend needs base_url (e.g. http://127.0.0.1:8000/v1)")
+        if isinstance(self.base_url, list) and len(set(self.base_url)) < len(self.base_url):
+            raise ValueError("base_url lists a server twice: give each server once")
         if sum(x is not None for x in (self.input, self.prompts, self.seeds)) > 1:
             raise ValueError("input, prompts and seeds are three sources of prompts: give one")
         if self.task == "generate":
@@ -159,7 +193,7 @@ class SynthesizeStage(BarrierStage):
         from transforms.synth.task import definition_from
 
         overrides = {"system": self.system, "prompt": self.prompt, "schema": read_schema(self.output_schema),
-                     "inputs": self.inputs, "carry": self.carry, "checks": self.checks}
+                     "inputs": self.inputs, "carry": self.carry, "checks": self.checks, "refine": self.refine}
         overrides = {k: v for k, v in overrides.items() if v is not None}
         if self.task == "generate":  # its options are the recipe's: no defaults to check them against
             data = {"name": self.config_name, "options": self.options, **overrides}
@@ -181,16 +215,34 @@ class SynthesizeStage(BarrierStage):
         selection = Selection(self.select, self.answer, self.negatives, self.response)
         return build_task(definition, self.options, seeds, selection)
 
+    def reads(self) -> list[tuple[str, str, list[str]]]:
+        """An earlier config's fields it prompts with (renamed by `fields`) and carries into its rows."""
+        if self.input is None:
+            return []
+        definition = self.definition()
+        if definition.graph == "pairwise":
+            needed = [self.fields.get(f, f) for f in ("prompt", "response")]
+            return [(c, "fields", needed) for c in [self.input, *self.against]]
+        return [(self.input, "fields, inputs or carry", list(dict.fromkeys(
+            self.fields.get(f, f) for f in (*definition.inputs, *definition.carry))))]
+
     def check(self) -> None:
-        """Its options, schema, seeds and prompts, and a model that can be loaded (the engine starts in the
-        stage)."""
+        """Its options, schema, seeds and prompts, the fields it carries, and a model that can be loaded (the
+        engine starts in the stage)."""
         from transforms.synth.backends import check_model
         from transforms.synth.models import BUILTIN, builtin_gguf
 
         task = self.make_task()
+        names = task.arrow_schema().names
+        lost = [f for f in task.definition.carry if f not in names]
+        if lost:  # a fixed record type's schema has no place for it: a column that would never be written
+            raise PipelinesError(f"carry: {self.task} writes the {task.record_type} schema "
+                                 f"({', '.join(names)}), which has no {lost[0]!r}; carry is for task: "
+                                 "generate and task files")
         if self.prompts is not None:
             renamed = {task_field: source for task_field, source in self.fields.items()}
-            check_prompts(self.prompts, ["id", *(renamed.get(f, f) for f in task.inputs)])
+            check_prompts(self.prompts, ["id", *(renamed.get(f, f) for f in (*task.inputs,
+                                                                              *task.definition.carry))])
         if self.backend == "openai":
             return
         if self.model in BUILTIN:
@@ -224,102 +276,66 @@ class SynthesizeStage(BarrierStage):
         from transforms.synth.models import resolve_model
 
         model = resolve_model(self.model, settings.state_dir() / "models")
-        return {"kind": "vllm", "model": model, "max_model_len": self.max_model_len}
+        tp = self.tensor_parallel_size
+        parallel = {"tensor_parallel_size": tp} if tp > 1 else {}
+        return {"kind": "vllm", "model": model, "max_model_len": self.max_model_len, **parallel}
+
+    def generation(self):
+        """Where the stage generates: the executor's tasks, or a Beam runner."""
+        from pipelines.engines.datatrove.executors import Resources
+        from pipelines.synthesis import Generation
+
+        resources = Resources(self.resources.gpus, self.resources.cpus, self.resources.memory_gb)
+        return Generation(self.chunk_size, self.runner, tuple(self.beam_options), self.tasks, resources)
 
     def run(self, ctx: StageContext) -> dict:
         """Generate the task over its input (the curated documents, an earlier stage's rows, a file of
         prompts or seeds), then sort its rows; returns the stage's funnel."""
-        from pipelines.engines.beam import ToRecord, shared_backend
+        from pipelines.engines.backends import shared_backend
         from pipelines.engines.datatrove.cache import CACHE_GLOB
-        from transforms.synth.judging import judge_report
-        from transforms.synth.rows import sort_rows, write_sorted
+        from transforms.synth.prompts import ToRecord
 
         task, params, backend = self.make_task(), self.sampling_params(), self.backend_spec()
         if task.takes_seeds:
             seeds = read_seeds(self.seeds, task.definition.seeds.field)
             source, keep = list(task.slots(seeds, self.count, seed=self.sampling.seed)), ()
         elif self.prompts is not None:
-            source, keep = self.prompts, task.inputs  # streamed by the engine's reader
+            source, keep = self.prompts, (*task.inputs, *task.definition.carry)  # streamed by the tasks
         elif task.graph == "pairwise":
             source, keep = str(ctx.work / PAIRS), None
-            self.write_pairs(ctx, ctx.work / PAIRS)
+            write_pairs(ctx.work / PAIRS, {c: ctx.rows(c) for c in [self.input, *self.against]}, self.fields,
+                        self.task, across=bool(self.against))
         elif self.input is None:
             source = str(ctx.documents() / CACHE_GLOB)
-            keep = tuple(dict.fromkeys(("text", *task.inputs)))
+            keep = tuple(dict.fromkeys(("text", *task.inputs, *task.definition.carry)))
         else:
-            source, keep = str(ctx.rows(self.input)), task.inputs
+            source, keep = str(ctx.rows(self.input)), (*task.inputs, *task.definition.carry)
         # Before the real work: a judge below the recipe's kappa would waste it.
         calibration = self.calibration(ctx, task, params, backend) if self.calibrate else None
         to_record = None if keep is None else ToRecord(self.fields, keep)  # pairs are records already
-        out = ctx.work / "generated"
-        counts = self.generate(source, task, params, backend, out, to_record)
-        rows, late_drops = sort_rows(_records(out, "rows"), ctx.work / ROWS, task, self.config_name)
-        negatives = 0
-        if self.negatives:
-            negatives = write_sorted(_records(out, "negatives"), ctx.work / NEGATIVES,
-                                     f"{self.config_name}_negatives")
-        dropped = {k.removeprefix("rejected_"): v for k, v in counts.items() if k.startswith("rejected_")}
-        for reason, n in late_drops.items():
-            dropped[reason] = dropped.get(reason, 0) + n
-        units, dropped, losses = FUNNELS[task.graph](counts, rows, dropped, params.n)
-        if units - rows - sum(dropped.values()):
-            dropped["unaccounted"] = units - rows - sum(dropped.values())
+        generation = self.generation()
+        counts, out = generation.run(ctx, source, backend, task, params, "generated", to_record)
         engine = shared_backend(backend)
-        judging = {}
-        if task.graph == "pairwise":
-            config = f"{self.config_name}_comparisons"
-            written = write_sorted(_records(out, "comparisons"), ctx.work / COMPARISONS, config)
-            judging = {"pairwise": judge_report(ctx.work / COMPARISONS, config, written, self.sampling.seed)}
-        prefix = "judge_" if task.graph == "pairwise" else ""
-        return {
-            "in": units,
-            "out": rows,
-            "dropped": dict(sorted(dropped.items())),
-            "synth": {
-                "task": self.task,
-                "config": self.config_name,
-                "record_type": task.record_type,
-                "model": engine.model_id,
-                "model_revision": engine.revision,
-                "sampling": params.as_dict(),
-                "template_sha256": task.template_sha256,
-                "select": self.select,
-                "checks": [c.reason for c in task.checks],
-                **({"negatives": {"config": f"{self.config_name}_negatives", "rows": negatives}}
-                   if self.negatives else {}),
-                "generated_prompts": counts.get(f"{prefix}generated_prompts", 0),
-                "cached_prompts": counts.get(f"{prefix}cached_prompts", 0),
-                # Backends (engines) the run started: one per worker process that generated; 0 where this
-                # process already held one.
-                "backends_made": counts.get("backends_made", 0),
-                **({"sample_losses": losses} if losses else {}),
-                **judging,
-                **({"calibration": calibration} if calibration else {}),
-            },
-        }
-
-    def generate(self, source: list[dict] | str, task: Task, params, backend: dict, out: Path,
-                 to_record=None) -> dict[str, int]:
-        """The task over `source` on the stage's engine: rows, rejects and pairs as JSONL shards in `out`;
-        the engine's counters."""
-        from pipelines.engines.beam import run_synthesis
-
-        generations = str(settings.state_dir() / "generations.sqlite")
-        return run_synthesis(source, backend, task, params, generations, out, self.chunk_size, self.runner,
-                             self.beam_options, to_record)
+        result = finish(ctx, out, task, params, counts, self.config_name, self.negatives,
+                        None if self.keep_rejects == "all" else self.keep_rejects)
+        if self.annotate:
+            result["synth"]["annotated"] = annotate(ctx, out, task, self.input, self.config_name)
+        result["synth"] |= {"task": self.task, "record_type": task.record_type, "model": engine.model_id,
+                            "model_revision": engine.revision, "select": self.select,
+                            **({"calibration": calibration} if calibration else {})}
+        return result | {"executor": generation.where(ctx.executor)}
 
     def calibration(self, ctx: StageContext, task: Task, params, backend: dict) -> dict:
         """The judge on the labelled sample, against the people's labels; stops the build where kappa is
         below min_kappa."""
+        from pipelines.synthesis import records_of
         from transforms.synth.calibration import calibrate
 
         spec = self.calibrate
-        made = iter(range(1_000_000))
 
         def generate(records: list[dict], judge: Task, output: str) -> list[dict]:
-            out = ctx.work / "calibration" / str(next(made))
-            self.generate(records, judge, params, backend, out)
-            return list(_records(out, output))
+            _, out = self.generation().run(ctx, records, backend, judge, params, "calibration")
+            return list(records_of(out, output))
 
         report = calibrate(task, spec.labels, spec.label, spec.field, generate)
         report |= {"labels": Path(spec.labels).name, "min_kappa": spec.min_kappa}
@@ -330,106 +346,28 @@ class SynthesizeStage(BarrierStage):
                                  f"min_kappa {spec.min_kappa}: its labels are not used")
         return report
 
-    def write_pairs(self, ctx: StageContext, out: Path) -> int:
-        """The pairs of responses to judge, from the rows of `input` (and of each `against` config) as the
-        stages before this one left them, prompt by prompt (source_id); how many."""
-        from transforms.synth.pairwise import comparisons
-        from transforms.synth.rows import merged_by_source
-
-        configs = [self.input, *self.against]
-        prompt, response = self.fields.get("prompt", "prompt"), self.fields.get("response", "response")
-        made = 0
-        with open(out, "w") as f:
-            for prompt_id, groups in merged_by_source([ctx.rows(c) for c in configs]):
-                responses = [(c if self.against else f"{c}:{row['sample']}", row["sample"], row)
-                             for c, rows in zip(configs, groups, strict=True) for row in rows]
-                for row in (r for _, _, r in responses):
-                    missing = [k for k in (prompt, response) if k not in row]
-                    if missing:
-                        raise PipelinesError(f"{self.task}: the rows of {configs} have no {missing[0]!r} "
-                                             f"field (fields: {', '.join(sorted(row))}); map them with "
-                                             "fields: {prompt: <field>, response: <field>}")
-                for pair in comparisons(prompt_id, responses, prompt, response, across=bool(self.against)):
-                    made += 1
-                    f.write(json.dumps(pair, ensure_ascii=False, sort_keys=True) + "\n")
-        return made
-
     def add_to_version(self, out: VersionContext, result: dict) -> list[Path]:
-        """Its rows as Parquet under data/<config>/, typed by its record schema; its negatives under
-        data/<config>_negatives/, its comparisons and the Bradley-Terry table of a pairwise judge."""
-        from schemas.synthetic import SCHEMAS
-        from transforms.synth.judging import write_strengths
-        from transforms.synth.rows import pairs_of_kept_rows
-
-        synth = result["synth"]
-        final = out.rows(synth["config"])  # the rows as the last stage on the config left them
-        with open(final) as f:
-            shards = out.write_split((json.loads(line) for line in f), self.make_task().arrow_schema(),
-                                     synth["config"])
-        negatives = synth.get("negatives", {})
-        if negatives.get("rows"):
-            kept = [0]
-            pairs = pairs_of_kept_rows(out.made / NEGATIVES, final, kept)
-            shards += out.write_split(pairs, SCHEMAS["negatives"], negatives["config"])
-            # A pair whose chosen row a record stage removed (a duplicate, a contaminated prompt) goes with
-            # it; version_configs, called next, reports what was written.
-            negatives["removed_with_their_rows"] = negatives["rows"] - kept[0]
-            negatives["rows"] = kept[0]
-        calibration = synth.get("calibration")
-        if calibration:
-            from pipelines.store.plots import calibration_png
-
-            calibration["plot"] = f"calibration-{synth['config']}.png"
-            shards.append(calibration_png(calibration, out.folder / calibration["plot"]))
-        pairwise = synth.get("pairwise")
-        if pairwise:
-            with open(out.made / COMPARISONS) as f:
-                shards += out.write_split((json.loads(line) for line in f), SCHEMAS["comparisons"],
-                                          pairwise["config"])
-            pairwise["table"] = f"bradley_terry-{synth['config']}.csv"
-            shards.append(write_strengths(pairwise["bradley_terry"], out.folder / pairwise["table"]))
-        return shards
+        """Its rows as Parquet under data/<config>/ (typed by its record schema, and the columns later judges
+        annotated), its negatives, comparisons, rejects and a judge's tables."""
+        return write_synthetic(out, result["synth"], self.make_task().arrow_schema())
 
     def version_configs(self, result: dict, split: str) -> dict[str, dict]:
-        synth = result["synth"]
-        config = synth["config"]
-        configs = {config: {"record_type": synth["record_type"] or config, "rows": result["out"],
-                            "path": f"data/{config}/{split}-*.parquet"}}
-        negatives = synth.get("negatives", {})
-        if negatives.get("rows"):
-            configs[negatives["config"]] = {"record_type": "negatives", "rows": negatives["rows"],
-                                            "path": f"data/{negatives['config']}/{split}-*.parquet"}
-        pairwise = synth.get("pairwise")
-        if pairwise and pairwise["comparisons"]:
-            configs[pairwise["config"]] = {"record_type": "comparisons", "rows": pairwise["comparisons"],
-                                           "path": f"data/{pairwise['config']}/{split}-*.parquet"}
-        return configs
+        return synthetic_configs(result, split)
+
+    def rows_file(self, config: str) -> str | None:
+        """A judge that annotates also writes the rows of the config it judged."""
+        if self.annotate and config == self.input:
+            return annotated_file(config)
+        return super().rows_file(config)
+
+    def annotations(self, config: str) -> list:
+        """The columns it adds to the rows of the config it judged."""
+        if self.annotate and config == self.input:
+            return annotation_fields(self.make_task(), self.config_name)
+        return []
 
     @classmethod
     def card_section(cls, results: list[dict]) -> str:
         from pipelines.render import render
 
-        return render("synthetic.md.j2", stages=results, kept=[_kept(s["synth"]) for s in results])
-
-
-def _kept(synth: dict) -> str:
-    """Which samples a stage kept, in the card's words."""
-    if synth.get("pairwise"):
-        return "pairs whose two orders chose the same response (see Pairwise judging)"
-    checks = ", ".join(f"`{c}`" for c in synth.get("checks", []))
-    kept = {"all": "every sample that passes", "first": "the first sample that passes",
-            "majority": "the majority answer, if it passes",
-            "verified": "every sample whose answer matches the reference"}[synth.get("select", "all")]
-    kept += f" {checks}" if checks else ""
-    negatives = synth.get("negatives")
-    if negatives:
-        kept += f"; {negatives['rows']:,} chosen/rejected pairs of passing and failed samples in " \
-                f"`{negatives['config']}`"
-    return kept
-
-
-def _records(folder: Path, name: str):
-    """The records of one of the engine's outputs (rows, rejected, negatives, comparisons), streamed."""
-    from pipelines.engines.beam import iter_jsonl
-
-    return iter_jsonl(folder, name)
+        return render("synthetic.md.j2", stages=results)

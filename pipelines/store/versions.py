@@ -27,6 +27,9 @@ from pipelines.errors import StoreError
 from transforms.hashing import sha256_file
 
 VERSION_RE = re.compile(r"^v(\d+)$")
+# A preview (`build --limit N`): a version folder of its own, read like one, never listed among the vN.
+PREVIEW_PREFIX = "preview-"
+PREVIEW_RE = re.compile(r"^preview-[0-9a-f]{12}$")
 STAGING_PREFIX = ".staging-"
 WRITER = ".writer"  # a remote version's claim: who is writing it
 MANIFEST = "manifest.json"  # written last: a remote version's commit
@@ -103,12 +106,13 @@ class DatasetStore:
         version = version or self.latest()
         if version is None:
             raise StoreError(f"dataset '{self.dataset}' has no built version under {self.root}")
-        if self.remote and VERSION_RE.match(version):
+        if self.remote and (VERSION_RE.match(version) or PREVIEW_RE.match(version)):
             # One request: a remote version is committed exactly when its manifest exists.
             with contextlib.suppress(FileNotFoundError):
                 return json.loads(self._call(lambda: self.fs.cat_file(self._key(version, MANIFEST)),
                                              expected=(FileNotFoundError,)))
-        elif not self.remote and version in self.versions():
+        elif not self.remote and (version in self.versions() or (
+                PREVIEW_RE.match(version) and (self.path(version) / MANIFEST).is_file())):
             return json.loads((self.path(version) / "manifest.json").read_text())
         raise StoreError(f"dataset '{self.dataset}' has no version '{version}' under {self.root}"
                          f" (versions: {', '.join(self.versions()) or 'none'})")

@@ -1,13 +1,13 @@
 """The Python harness: runs inside the sandbox (never imported by the host), runs a program and its tests in
 one namespace, and reports each test on the result channel with the run's nonce (protocol: result.Reports).
 
-Its job (code, tests, entry_point, nonce, fd, limits) comes from stdin, a memory file the boot code
-(python.BOOT) read whole; stdin is then left at its end. Tests are Python source run after the code,
-statement by statement: a top-level statement holding an `assert` is one test; each top-level
-`def test_*()` is one test, called after the statements; a top-level `def check(candidate)` (HumanEval's
-shape) is one test, called last with the entry point (the job's, else the code's only top-level function).
-Other statements are set-up. It imports only built-in modules on the way to a pass (start-up is most of a
-small run's time).
+The boot code (python.BOOT) loads it from stdin as the sandbox starts, before any program is known; its job
+(code, tests, entry_point, nonce, fd, limits) follows on stdin, its length first, and main(job) runs it;
+stdin is then left at its end. Tests are Python source run after the code, statement by statement: a
+top-level statement holding an `assert` is one test; each top-level `def test_*()` is one test, called
+after the statements; a top-level `def check(candidate)` (HumanEval's shape) is one test, called last with
+the entry point (the job's, else the code's only top-level function). Other statements are set-up. What it
+imports is loaded before the job comes; tracebacks' modules only where a test fails.
 """
 
 import _ast
@@ -21,7 +21,8 @@ MAX_DETAILED = 20  # failures reported with their name and error (result.MAX_FAI
 PRINTED = [0]  # tracebacks printed so far
 
 
-def _main(job: dict) -> None:
+def main(job: dict) -> None:
+    """Run the job: the program, then its tests, each reported; never returns."""
     empty, closed = os.pipe()
     os.close(closed)
     os.dup2(empty, 0)  # the job (and its nonce) cannot be read again: stdin is at its end
@@ -176,6 +177,3 @@ def _segment(source: list, stmt) -> str:
     text = " ".join(b" ".join(data).decode("utf-8", "replace").split())
     return text[:200] or f"line {stmt.lineno}"
 
-
-if __name__ == "__main__":
-    _main(globals().pop("JOB"))

@@ -40,7 +40,9 @@ class Pool:
         return list(self.map(programs))
 
     def close(self) -> None:
+        """Wait for the runs submitted, then end the sandboxes its threads had started ahead."""
         self._threads.shutdown(wait=True)
+        self.sandbox.close()
 
     def __enter__(self) -> Pool:
         return self

@@ -37,7 +37,7 @@ class PythonRuntime:
         for candidate in given:
             path = os.path.realpath(candidate)
             if os.path.isfile(path) and reachable(path, uid):
-                self.path, self.info = path, _describe(path)
+                self.path, self.info = path, describe_interpreter(path)
                 return
         raise SandboxUnavailable(
             f"sandbox: no Python interpreter that the sandbox's user (uid {uid}) can run: tried "
@@ -70,24 +70,29 @@ class PythonRuntime:
     def argv(self) -> list[str]:
         return [self.path, "-S", "-B", "-c", BOOT]
 
-    def payload(self, program: Program, nonce: str, fd: int, limits: Limits) -> bytes:
-        """What stdin holds: the harness compiled by this interpreter, then the job, both marshalled (the
-        host writes them; nothing is unmarshalled the other way)."""
+    def preamble(self) -> bytes:
+        """What stdin holds first, written as the sandbox starts (before any program is known): the harness,
+        compiled by this interpreter and marshalled (the host writes it; nothing is unmarshalled the other
+        way). The interpreter starts, loads it and waits for its job."""
         harness = _compiled(self.path)
+        return len(harness).to_bytes(4, "little") + harness
+
+    def payload(self, program: Program, nonce: str, fd: int, limits: Limits) -> bytes:
+        """The job, after the preamble, marshalled: the program, the run's nonce and channel, the limits;
+        its length first (stdin's end is not waited for: a process the caller forks may hold its pipe)."""
         job = marshal.dumps({"code": program.code, "tests": program.tests, "entry_point": program.entry_point,
                              "nonce": nonce, "fd": fd, "limits": limits.rlimits()})
-        return len(harness).to_bytes(4, "little") + harness + job
+        return len(job).to_bytes(8, "little") + job
 
 
-# Runs the harness from stdin: compiled once by the sandbox's interpreter (parsing it was a sixth of a small
-# run's CPU), its job handed over in a fresh namespace.
+# Loads the harness from stdin (compiled once by the sandbox's interpreter: parsing it was a sixth of a small
+# run's CPU) while no program is known, then waits for the job and runs it: a sandbox started ahead of its
+# program has its interpreter up and its harness loaded when the job comes.
 BOOT = """import marshal, sys
-def _boot(data):
-    n = int.from_bytes(data[:4], "little")
-    return marshal.loads(data[4:4 + n]), marshal.loads(data[4 + n:])
-_code, _job = _boot(sys.stdin.buffer.read())
-del _boot
-exec(_code, {"__name__": "__main__", "JOB": _job})
+_read = sys.stdin.buffer.read
+_harness = {"__name__": "harness"}
+exec(marshal.loads(_read(int.from_bytes(_read(4), "little"))), _harness)
+_harness["main"](marshal.loads(_read(int.from_bytes(_read(8), "little"))))
 """
 
 
@@ -106,7 +111,7 @@ def _compiled(path: str) -> bytes:
 
 
 @functools.cache
-def _describe(path: str) -> dict:
+def describe_interpreter(path: str) -> dict:
     """The interpreter's version, prefix and site-packages folders (asked once, with no site import)."""
     ask = ("import json, sys, sysconfig; p = sysconfig.get_paths(); print(json.dumps({'version': "
            "sys.version.split()[0], 'prefix': sys.base_prefix, "

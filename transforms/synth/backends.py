@@ -1,4 +1,5 @@
-"""Generation backends behind one small interface: offline vLLM, and any OpenAI-compatible server.
+"""Generation backends behind one small interface: offline vLLM, and OpenAI-compatible servers
+(openai_backend.py, re-exported here).
 
     backend = VLLMBackend("path/to/model")                      # one vllm.LLM per process
     prompt = backend.render([{"role": "user", "content": "..."}])  # the model's chat template
@@ -10,15 +11,14 @@ Both count their `generate` calls (`calls`) and the prompts they were sent (`pro
 from __future__ import annotations
 
 import hashlib
-import json
 import os
-import threading
-import time
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-from transforms.errors import TransformError, TransientTransformError
+from transforms.errors import TransformError
+from transforms.synth.openai_backend import OpenAIBackend
 from transforms.synth.sampling import Completion, Sampling
+
+__all__ = ["OpenAIBackend", "VLLMBackend", "check_model", "check_schema", "weights_hash"]
 
 WEIGHT_SUFFIXES = (".safetensors", ".bin", ".gguf", ".pt")
 
@@ -128,96 +128,3 @@ def check_model(model: str) -> None:
 def _hub_id(model: str) -> bool:
     parts = model.split("/")
     return len(parts) == 2 and all(parts) and not model.startswith((".", "/"))
-
-
-class OpenAIBackend:
-    """Any OpenAI-compatible server (`vllm serve`, SGLang, TGI, llama.cpp): bounded concurrency, retries
-    with exponential backoff on connection errors, time-outs, 429 and 5xx."""
-
-    kind = "openai"
-    RETRY_STATUS = {408, 409, 429, 500, 502, 503, 504}
-
-    def __init__(
-        self,
-        base_url: str,
-        model: str,
-        max_model_len: int = 2048,
-        concurrency: int = 16,
-        retries: int = 4,
-        timeout: float = 120.0,
-        backoff: float = 0.5,
-        api_key: str | None = None,
-    ):
-        self.base_url = base_url.rstrip("/")
-        self.model_id = model
-        self.revision = f"served:{self.base_url}"
-        self.max_model_len = max_model_len
-        self.concurrency, self.retries, self.timeout, self.backoff = concurrency, retries, timeout, backoff
-        self.api_key = api_key or os.environ.get("OPENAI_API_KEY", "none")
-        self.calls = self.prompts_sent = 0
-        self._lock = threading.Lock()
-
-    def render(self, messages: list[dict]) -> str:
-        # The server applies the chat template; the messages themselves are the prompt (and its cache key).
-        return json.dumps(messages, ensure_ascii=False)
-
-    def prompt_tokens(self, prompt: str) -> int | None:
-        return None  # the server says so itself (400), counted as prompt_too_long
-
-    def generate(self, prompts: list[str], sampling: Sampling, schema: dict | None) -> list[list[Completion]]:
-        if not prompts:
-            return []
-        self.calls += 1
-        self.prompts_sent += len(prompts)
-        import httpx
-
-        with httpx.Client(
-            timeout=self.timeout, headers={"Authorization": f"Bearer {self.api_key}"}
-        ) as client:
-            with ThreadPoolExecutor(self.concurrency) as pool:
-                return list(pool.map(lambda p: self._one(client, p, sampling, schema), prompts))
-
-    def _one(self, client, prompt: str, sampling: Sampling, schema: dict | None) -> list[Completion]:
-        import httpx
-
-        body = {
-            "model": self.model_id,
-            "messages": json.loads(prompt),
-            "n": sampling.n,
-            "seed": sampling.seed,
-            "temperature": sampling.temperature,
-            "top_p": sampling.top_p,
-            "max_tokens": sampling.max_tokens,
-        }
-        if sampling.stop:
-            body["stop"] = list(sampling.stop)
-        if sampling.frequency_penalty:
-            body["frequency_penalty"] = sampling.frequency_penalty
-        if schema:
-            body["response_format"] = {
-                "type": "json_schema",
-                "json_schema": {"name": "output", "schema": schema, "strict": True},
-            }
-        url = f"{self.base_url}/chat/completions"
-        for attempt in range(self.retries + 1):
-            try:
-                response = client.post(url, json=body)
-            except (httpx.TransportError, httpx.TimeoutException) as e:
-                error = f"{type(e).__name__}: {e}"
-            else:
-                if response.status_code == 200:
-                    return [
-                        Completion(c["message"]["content"] or "", c.get("finish_reason") or "stop", 0)
-                        for c in response.json()["choices"]
-                    ]
-                if response.status_code == 400 and "context" in response.text.lower():
-                    return [Completion("", "prompt_too_long", 0)] * sampling.n
-                if response.status_code not in self.RETRY_STATUS:
-                    raise TransformError(
-                        f"synth: {url} answered {response.status_code}: "
-                        f"{response.text.strip().splitlines()[0][:200] if response.text else ''}"
-                    )
-                error = f"HTTP {response.status_code}"
-            if attempt < self.retries:
-                time.sleep(self.backoff * 2**attempt)
-        raise TransientTransformError(f"synth: {url} failed after {self.retries + 1} attempts ({error})")

@@ -31,3 +31,21 @@ def comparisons_funnel(counts: dict[str, int], rows: int, dropped: dict[str, int
 
 
 FUNNELS = {"generate": samples_funnel, "preference_pairs": pairs_funnel, "pairwise": comparisons_funnel}
+
+
+def tokens_report(counts: dict[str, int]) -> dict:
+    """Tokens in and out of the model (a judge's too), and output tokens a second of generation."""
+    prompt = sum(v for k, v in counts.items() if k.endswith("prompt_tokens"))
+    output = sum(v for k, v in counts.items() if k.endswith("output_tokens"))
+    seconds = counts.get("generation_seconds", 0)
+    return {"prompt": prompt, "output": output, "seconds": seconds,
+            "output_per_second": round(output / seconds, 1) if seconds else None}
+
+
+def refine_report(counts: dict[str, int], rounds: int) -> dict:
+    """Generate, verify, refine: the samples that passed at first, and per round those sent back and those
+    that passed then."""
+    by_round = [{"round": 0, "passed": counts.get("refine_round_0_passed", 0)}]
+    by_round += [{"round": k, "tried": counts.get(f"refine_round_{k}_tried", 0),
+                  "passed": counts.get(f"refine_round_{k}_passed", 0)} for k in range(1, rounds + 1)]
+    return {"rounds": rounds, "by_round": by_round}

@@ -127,3 +127,29 @@ def check_pairwise(definition, input_config: str | None, against: list[str], n: 
                              "neither (e.g. fields: {prompt: question, response: answer})")
     if input_config in against or len(set(against)) < len(against):
         raise TransformError("against: each config is compared once, and not with itself")
+
+
+def write_pairs(out, rows: dict[str, object], fields: dict[str, str], task: str, across: bool) -> int:
+    """The pairs of responses to judge, from the rows files of configs (`rows`: config -> its rows file, in
+    (source id, sample) order), prompt by prompt, as JSONL in `out`; how many."""
+    import json
+
+    from transforms.synth.rows import merged_by_source
+
+    configs = list(rows)
+    prompt, response = fields.get("prompt", "prompt"), fields.get("response", "response")
+    made = 0
+    with open(out, "w") as f:
+        for prompt_id, groups in merged_by_source(list(rows.values())):
+            responses = [(c if across else f"{c}:{row['sample']}", row["sample"], row)
+                         for c, group in zip(configs, groups, strict=True) for row in group]
+            for row in (r for _, _, r in responses):
+                missing = [k for k in (prompt, response) if k not in row]
+                if missing:
+                    raise TransformError(f"{task}: the rows of {configs} have no {missing[0]!r} field "
+                                         f"(fields: {', '.join(sorted(row))}); map them with "
+                                         "fields: {prompt: <field>, response: <field>}")
+            for pair in comparisons(prompt_id, responses, prompt, response, across=across):
+                made += 1
+                f.write(json.dumps(pair, ensure_ascii=False, sort_keys=True) + "\n")
+    return made

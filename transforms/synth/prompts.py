@@ -68,3 +68,22 @@ def read_schema(schema: dict | str | None) -> dict | None:
     if not isinstance(data, dict):
         raise TransformError(f"schema: {path} holds no JSON Schema object")
     return data
+
+
+class ToRecord:
+    """An input line (JSON) as the record a task prompts with: the fields it reads, renamed as asked. A
+    curated record input's own fields (a question and its reference answer) ride in metadata["record"]."""
+
+    def __init__(self, fields: dict[str, str], keep: tuple[str, ...]):
+        self.fields, self.keep = fields, keep
+
+    def __call__(self, line: str) -> dict:
+        data = json.loads(line)
+        record = {"id": data["id"], **{k: _field(data, k) for k in self.keep}}
+        return record | {task_field: _field(data, source) for task_field, source in self.fields.items()}
+
+
+def _field(data: dict, name: str):
+    if name in data:
+        return data[name]
+    return ((data.get("metadata") or {}).get("record") or {}).get(name)

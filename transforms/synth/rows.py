@@ -82,3 +82,43 @@ def merged_by_source(paths: list[Path]) -> Iterator[tuple[str, list[list[dict]]]
     finally:
         for f in files:
             f.close()
+
+
+def write_rejects(rejects: Iterable[dict], out: Path, keep: int | None) -> dict[str, int]:
+    """The samples that are no rows, in (source id, sample) order, at most `keep` per reason (None: all), as
+    JSONL; how many of each reason were kept."""
+    kept: dict[str, int] = {}
+    key = lambda r: (r["source_id"], -1 if r["sample"] is None else r["sample"])  # noqa: E731
+    with open(out, "w") as f:
+        for reject in sorted_records(rejects, key, out.parent / "sort", SORT_RUN):
+            reason = reject["reason"]
+            if keep is not None and kept.get(reason, 0) >= keep:
+                continue
+            kept[reason] = kept.get(reason, 0) + 1
+            f.write(json.dumps(reject, ensure_ascii=False, sort_keys=True) + "\n")
+    return kept
+
+
+def rejects_table(jsonl: Path, path: Path) -> Path:
+    """The rejects as one Parquet file (schemas.synthetic.REJECTS), streamed in batches."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    from schemas.synthetic import REJECTS
+
+    def row(reject: dict) -> dict:
+        checks = reject.get("checks")
+        return {"source_id": reject["source_id"], "sample": reject["sample"], "reason": reject["reason"],
+                "output": reject.get("output"), "checks": None if checks is None else json.dumps(checks),
+                "trajectory": reject.get("trajectory")}
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(jsonl) as f, pq.ParquetWriter(path, REJECTS, compression="zstd") as writer:
+        batch = []
+        for line in f:
+            batch.append(row(json.loads(line)))
+            if len(batch) >= 10_000:
+                writer.write_table(pa.Table.from_pylist(batch, schema=REJECTS))
+                batch = []
+        writer.write_table(pa.Table.from_pylist(batch, schema=REJECTS))
+    return path

@@ -16,7 +16,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from transforms.errors import TransformError
 from transforms.synth.checks import Check, CheckContext, parse_checks
-from transforms.synth.parsed import Parsed
+from transforms.synth.parsed import Failure, Parsed
 from transforms.synth.select import Selection
 
 # A recipe never executes code: templates render in Jinja's sandbox, and an undefined name is an error.
@@ -29,6 +29,16 @@ class SeedSpec(BaseModel):
     model_config = ConfigDict(extra="forbid")
     field: str = "instruction"
     examples: int = Field(3, ge=1)
+
+
+class RefineSpec(BaseModel):
+    """Generate, verify, refine: a sample that failed a check goes back with the failure, `rounds` times."""
+
+    model_config = ConfigDict(extra="forbid")
+    rounds: int = Field(1, ge=1, le=8)
+    # The user turn after the model's own answer; `reason`, `detail` (what the check saw) and `round`.
+    prompt: str = ("Your answer did not pass a check ({{ reason }})."
+                   "{% if detail %}\n{{ detail }}{% endif %}\nWrite a corrected answer, in the same format.")
 
 
 class TaskDefinition(BaseModel):
@@ -49,6 +59,7 @@ class TaskDefinition(BaseModel):
     graph: Literal["generate", "preference_pairs", "pairwise"] = "generate"
     judge: str | None = None  # preference_pairs: the built-in task that judges each response
     seeds: SeedSpec | None = None
+    refine: RefineSpec | None = None  # a sample that fails a check goes back to the model with the failure
 
 
 class Task:
@@ -159,19 +170,44 @@ class Task:
         for k in self.as_json:
             if k in row:
                 row[k] = json.dumps(row[k], ensure_ascii=False, sort_keys=True)
+        verdicts = []
         for check in self.checks:
-            verdict = True if check.ordered else check.passes(record, row, self.context)
-            if isinstance(verdict, str) or not verdict:  # a reason of its own (execute: the run's) or False
-                return Parsed(None, verdict if isinstance(verdict, str) else check.reason, value)
-        return Parsed(row, None, value)
+            if check.ordered:  # runs once every row is in order (after_sort)
+                continue
+            verdict = check.passes(record, row, self.context)
+            # A reason of its own (execute: the run's), with what it saw, or False: the check's reason.
+            if isinstance(verdict, Failure | str) or not verdict:
+                failure = verdict if isinstance(verdict, Failure) else \
+                    Failure(verdict if isinstance(verdict, str) else check.reason)
+                verdicts.append((check.reason, False, failure.detail))
+                return Parsed(None, failure.reason, value, verdicts)
+            verdicts.append((check.reason, True, ""))
+        return Parsed(row, None, value, verdicts)
+
+    def refine_messages(self, record: dict, attempts: list[tuple[str, str, str]]) -> list[dict]:
+        """The conversation that asks for a corrected answer: the prompt, then each (output, reason, detail)
+        attempt and its feedback, in order."""
+        messages = self.messages(record)
+        template = self._template_of(self.definition.refine.prompt)
+        for k, (output, reason, detail) in enumerate(attempts, 1):
+            feedback = template.render(reason=reason, detail=detail, round=k).strip()
+            messages += [{"role": "assistant", "content": output}, {"role": "user", "content": feedback}]
+        return messages
+
+    def _template_of(self, text: str):
+        key = f"_compiled_{hashlib.sha256(text.encode()).hexdigest()[:12]}"
+        if key not in self.__dict__:
+            self.__dict__[key] = _ENV.from_string(text)
+        return self.__dict__[key]
 
     def arrow_schema(self):
         """The Arrow schema of its rows: a built-in record type's, or one from its output schema."""
         import pyarrow as pa
 
-        from schemas.synthetic import SCHEMAS, SELECTION, record_schema
+        from schemas.synthetic import REFINED, SCHEMAS, SELECTION, record_schema
 
         extra = SELECTION if self.selection.mode != "all" else []
+        extra = extra + (REFINED if self.definition.refine else [])
         if self.record_type in SCHEMAS:
             base = SCHEMAS[self.record_type]
             return pa.schema([*base, *extra], metadata=base.metadata)

@@ -4,53 +4,55 @@ Exact dedup is the same four stages with a one-bucket "signature" that is the ha
 text, so both share one clustering rule and one report. datatrove's stages are used as they are,
 except where a dataset needs more than they give, each said in its class:
 - which copy survives: datatrove joins clusters by size, so the survivor depends on task layout; here
-  it is the copy first in input order (input file, then position), whatever the number of tasks;
-- the report: every clustered record's cluster, and whether it was kept, goes to a side table.
+  it is the copy first in input order (input file, then position), whatever the number of tasks
+  (dedup_cluster.py);
+- the report: every clustered record's cluster, and whether it was kept, goes to a side table; a record
+  found in a reference's index (dedup_match.py) with the reference and the matched record's own id.
 """
 
 from __future__ import annotations
 
 import json
 import struct
-import tempfile
-from array import array
 from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
 from datatrove.data import Document, DocumentsPipeline
-from datatrove.io import get_datafolder
 from datatrove.pipeline.dedup.minhash import (
-    SENTINEL,
     MinhashConfig,
     MinhashDedupBuckets,
-    MinhashDedupCluster,
     MinhashDedupFilter,
     MinhashDedupSignature,
 )
-from datatrove.utils.binaryio import read_tuples_from_file
 
 from pipelines.engines.datatrove.cache import DropTally, side_file, words
 from pipelines.engines.datatrove.records import compared_text
 from transforms.dedup import exact_key
 
 ORDER_SUFFIX = ".order"  # per signature task: each document's (source_index, record_index), int64
+IDS_SUFFIX = ".ids"  # per signature task: each document's id, a JSON string a line (what an index names)
+MATCHED_SUFFIX = ".matched"  # per task: [document, index source, matched id] a line, of found records
 KEEP_RULE = "first in input order (input file, then position in it)"
+PRESENT = "already_present"  # the drop reason of a record found in a reference
 
 
 class _OrderedSignature:
-    """Signs what the recipe compares (its fields, or the text) and notes each document's input order."""
+    """Signs what the recipe compares (its fields, or the text) and notes each document's input order and
+    id (by the document's index in its task, as the signatures do)."""
 
-    def _setup(self, order_dir: str, fields: Sequence[str] | None) -> None:
-        self.order_dir, self.fields = order_dir, list(fields) if fields else None
+    def _setup(self, order_dir: str, ids_dir: str, fields: Sequence[str] | None) -> None:
+        self.order_dir, self.ids_dir, self.fields = order_dir, ids_dir, list(fields) if fields else None
 
     def run(self, data: DocumentsPipeline, rank: int = 0, world_size: int = 1) -> None:
-        with side_file(self.order_dir, rank, ORDER_SUFFIX[1:], "wb") as order:
-            super().run(self._compared(data, order), rank, world_size)  # consumes the documents
+        with (side_file(self.order_dir, rank, ORDER_SUFFIX[1:], "wb") as order,
+              side_file(self.ids_dir, rank, IDS_SUFFIX[1:]) as ids):
+            super().run(self._compared(data, order, ids), rank, world_size)  # consumes the documents
 
-    def _compared(self, data: DocumentsPipeline, order) -> DocumentsPipeline:
+    def _compared(self, data: DocumentsPipeline, order, ids) -> DocumentsPipeline:
         for doc in data:
             order.write(struct.pack("<2q", doc.metadata["source_index"], doc.metadata["record_index"]))
+            ids.write(json.dumps(doc.id, ensure_ascii=False) + "\n")
             text = compared_text(doc, self.fields)
             if text is None:  # kept as it is: it has nothing to compare
                 self.stat_update("uncompared_missing_fields")
@@ -63,10 +65,10 @@ class _OrderedSignature:
 class NearDupSignature(_OrderedSignature, MinhashDedupSignature):
     """datatrove's MinHash signature of each document's compared text."""
 
-    def __init__(self, output_folder: str, config: MinhashConfig, language: str, order_dir: str,
+    def __init__(self, output_folder: str, config: MinhashConfig, language: str, order_dir: str, ids_dir: str,
                  fields: Sequence[str] | None):
         super().__init__(output_folder, config, language)
-        self._setup(order_dir, fields)
+        self._setup(order_dir, ids_dir, fields)
 
 
 class ExactSignature(_OrderedSignature, MinhashDedupSignature):
@@ -74,9 +76,9 @@ class ExactSignature(_OrderedSignature, MinhashDedupSignature):
 
     name = "💥 exact-content signature"
 
-    def __init__(self, output_folder: str, order_dir: str, fields: Sequence[str] | None):
+    def __init__(self, output_folder: str, order_dir: str, ids_dir: str, fields: Sequence[str] | None):
         super().__init__(output_folder, exact_config())
-        self._setup(order_dir, fields)
+        self._setup(order_dir, ids_dir, fields)
 
     def get_shingles(self, text: str) -> np.ndarray:
         return exact_key(text)
@@ -89,101 +91,25 @@ def exact_config() -> MinhashConfig:
     return MinhashConfig(num_buckets=1, hashes_per_bucket=2)
 
 
-class InputOrderCluster(MinhashDedupCluster):
-    """Clusters duplicate pairs; the copy first in input order survives, and clusters are numbered so."""
-
-    name = "🎯 clusters (first copy kept)"
-
-    def __init__(self, input_folder: str, output_folder: str, config: MinhashConfig, order_dir: str):
-        super().__init__(input_folder, output_folder, config)
-        self.order_dir = order_dir
-
-    def run(self, data: DocumentsPipeline = None, rank: int = 0, world_size: int = 1):
-        assert world_size == 1, "clustering runs as one task"
-        with self.track_time(), tempfile.TemporaryDirectory() as scratch:
-            # (task, doc) -> input order, read from disk only for documents found in a pair.
-            orders = _order_files(self.order_dir, Path(scratch))
-            parent: dict[tuple[int, int], tuple[int, int]] = {}
-            key: dict[tuple[int, int], tuple[int, int]] = {}
-
-            def find(x):
-                root = x
-                while parent[root] != root:
-                    root = parent[root]
-                while parent[x] != root:  # path compression
-                    parent[x], x = root, parent[x]
-                return root
-
-            def add(x):
-                if x not in parent:
-                    parent[x] = x
-                    key[x] = tuple(orders[x[0]][x[1]].tolist())
-
-            buffered = self.lines_to_buffer
-            for dup_file in self.input_folder.list_files(glob_pattern="*.dups"):
-                with self.input_folder.open(dup_file, "rb") as f:
-                    for f1, d1, f2, d2 in read_tuples_from_file(f, "4I", lines_to_buffer=buffered):
-                        if f1 == SENTINEL:  # a match against an index: there is none here
-                            continue
-                        a, b = (f1, d1), (f2, d2)
-                        add(a), add(b)
-                        ra, rb = find(a), find(b)
-                        if ra != rb:  # the root is the member first in input order
-                            parent[max(ra, rb, key=key.__getitem__)] = min(ra, rb, key=key.__getitem__)
-            roots = sorted({find(x) for x in parent}, key=key.__getitem__)
-            cluster_of = {root: i for i, root in enumerate(roots)}
-            removals: dict[int, list[int]] = {task: [] for task in orders}
-            clusters: dict[int, list[tuple[int, int]]] = {task: [] for task in orders}
-            for node in sorted(parent):
-                root = find(node)
-                task, doc = node
-                if node != root:
-                    removals[task].append(doc)
-                    self.stat_update("to_remove")
-                clusters[task].append((doc, cluster_of[root]))
-            self.stat_update("clusters", value=len(roots))
-            # Every task gets its files, empty or not: datatrove's filter loads cluster ids only where
-            # a .remove file exists, and a task may hold survivors only.
-            for task in orders:
-                with self.output_folder.open(f"{task:06d}.remove", "wb") as f:
-                    f.write(array("I", removals[task]).tobytes())
-                with self.output_folder.open(f"{task:06d}.clusters", "wb") as f:
-                    f.write(array("I", [v for pair in clusters[task] for v in pair]).tobytes())
-
-
-def _order_files(order_dir: str, scratch: Path) -> dict[int, np.ndarray]:
-    """Each signature task's order file, by task, mapped from local disk: copied to `scratch` first where
-    the stage's folder is on object storage (memory stays a page cache's, whatever the corpus)."""
-    folder = get_datafolder(order_dir)
-    orders = {}
-    for name in sorted(folder.list_files(glob_pattern=f"*{ORDER_SUFFIX}")):
-        path = Path(folder.resolve_paths(name))
-        if not folder.is_local():
-            path = scratch / name
-            folder.get_file(name, str(path))
-        orders[int(name.removesuffix(ORDER_SUFFIX))] = _order_keys(path)
-    return orders
-
-
-def _order_keys(path: Path) -> np.ndarray:
-    """A signature task's (source_index, record_index) per document, mapped from disk."""
-    if not path.stat().st_size:
-        return np.empty((0, 2), dtype="<i8")
-    return np.memmap(path, dtype="<i8", mode="r").reshape(-1, 2)
-
-
 class ClusterFilter(MinhashDedupFilter):
     """datatrove's dedup filter: drops all but the survivor of each cluster, counted under `reason`; every
-    clustered record, kept or dropped, goes to the task's side table with its cluster."""
+    clustered record, kept or dropped, goes to the task's side table with its cluster. With references
+    (`against`), a record found in one is dropped as already present (or kept and marked), and its row
+    names the reference and the matched record."""
 
     name = "🎯 dedup filter"
 
-    def __init__(self, clusters_dir: str, table_dir: str, reason: str):
+    def __init__(self, clusters_dir: str, table_dir: str, reason: str, against: bool = False,
+                 action: str = "remove"):
         super().__init__(clusters_dir, exclusion_writer=_Dropped(self), load_cluster_ids=True)
-        self.table_dir, self.reason = table_dir, reason
+        self.table_dir, self.reason, self.against, self.action = table_dir, reason, against, action
         self._table = None
+        self._matched: dict[int, list] = {}
 
     def run(self, data: DocumentsPipeline, rank: int = 0, world_size: int = 1) -> DocumentsPipeline:
+        if self.against:
+            self._matched = _matched(self.data_folder, rank)
+            data = _numbered(data)
         with side_file(self.table_dir, rank, "jsonl") as self._table:
             for doc in super().run(data, rank, world_size):
                 self.note(doc, kept=True)
@@ -191,12 +117,37 @@ class ClusterFilter(MinhashDedupFilter):
 
     def note(self, doc: Document, kept: bool) -> None:
         cluster = doc.metadata.pop("minhash_cluster_id", -1)
+        found = self._matched.get(doc.metadata.pop("dedup_index", -1))
+        # Named only where the reference decided: removed as already present, or kept and marked.
+        present = found is not None and kept == (self.action == "mark")
         if cluster >= 0:
-            self._table.write(json.dumps([cluster, doc.metadata["source_index"], doc.metadata["record_index"],
-                                          doc.id, doc.metadata.get("source"), kept]) + "\n")
+            row = [cluster, doc.metadata["source_index"], doc.metadata["record_index"], doc.id,
+                   doc.metadata.get("source"), kept]
+            if self.against:
+                row += found if present else [None, None]
+            self._table.write(json.dumps(row, ensure_ascii=False) + "\n")
+        if present and kept:
+            self.stat_update(f"marked_{PRESENT}")
         if not kept:
-            self.stat_update(f"dropped_{self.reason}")
-            self.stat_update(f"words_dropped_{self.reason}", value=words(doc.text))
+            reason = PRESENT if present else self.reason
+            self.stat_update(f"dropped_{reason}")
+            self.stat_update(f"words_dropped_{reason}", value=words(doc.text))
+
+
+def _numbered(data: DocumentsPipeline) -> DocumentsPipeline:
+    """Each document with its index in the task, which the cluster step's files name it by."""
+    for i, doc in enumerate(data):
+        doc.metadata["dedup_index"] = i
+        yield doc
+
+
+def _matched(folder, rank: int) -> dict[int, list]:
+    """A task's records found in a reference: document index -> [index source, matched id]."""
+    name = f"{rank:06d}{MATCHED_SUFFIX}"
+    if not folder.exists(name):
+        return {}
+    with folder.open(name, "rt") as f:
+        return {doc: [source, matched] for doc, source, matched in map(json.loads, f)}
 
 
 class _Dropped(DropTally):
@@ -210,21 +161,32 @@ def buckets_step(signatures: str, out: str, config: MinhashConfig) -> MinhashDed
     return MinhashDedupBuckets(input_folder=signatures, output_folder=out, config=config)
 
 
-def write_cluster_table(table_dir: Path, out: Path) -> dict:
-    """The side table of every clustered record (cluster, id, source, kept), in cluster then input
-    order; returns its counts."""
+def write_cluster_table(table_dir: Path, out: Path, labels: list[str] | None = None) -> dict:
+    """The side table of every clustered record (cluster, id, source, kept; with references, the reference
+    and the matched record's id), in cluster then input order; returns its counts."""
     import pyarrow as pa
     import pyarrow.parquet as pq
 
     rows = [json.loads(line) for path in sorted(table_dir.glob("*.jsonl")) for line in open(path)]
     rows.sort(key=lambda r: (r[0], r[1], r[2]))
-    columns = list(zip(*rows, strict=True)) if rows else [[] for _ in range(6)]
-    table = pa.table({
+    width = 6 if labels is None else 8
+    columns = list(zip(*rows, strict=True)) if rows else [[] for _ in range(width)]
+    table = {
         "cluster": pa.array(columns[0], pa.int64()),
         "id": pa.array(columns[3], pa.string()),
         "source": pa.array(columns[4], pa.string()),
         "kept": pa.array(columns[5], pa.bool_()),
-    })
-    pq.write_table(table, out, compression="zstd")
-    kept = sum(columns[5])
-    return {"clusters": kept, "clustered": len(rows), "removed": len(rows) - kept}
+    }
+    if labels is None:
+        pq.write_table(pa.table(table), out, compression="zstd")
+        kept = sum(columns[5])
+        return {"clusters": kept, "clustered": len(rows), "removed": len(rows) - kept}
+    table["reference"] = pa.array([None if k is None else labels[k] for k in columns[6]], pa.string())
+    table["matched_id"] = pa.array(columns[7], pa.string())
+    pq.write_table(pa.table(table), out, compression="zstd")
+    present, marked = {label: 0 for label in labels}, {label: 0 for label in labels}
+    for row in rows:
+        if row[6] is not None:
+            (marked if row[5] else present)[labels[row[6]]] += 1
+    return {"clusters": len(set(columns[0])), "clustered": len(rows),
+            "removed": sum(1 for r in rows if not r[5] and r[6] is None), PRESENT: present, "marked": marked}

@@ -11,7 +11,7 @@ from datatrove.pipeline.base import PipelineStep
 from datatrove.pipeline.filters.base_filter import BaseFilter
 
 from pipelines.engines.datatrove.cache import side_file
-from transforms.quality import FastTextQualityScorer
+from transforms.quality_score import FastTextQualityScorer
 
 
 class QualityScorer(PipelineStep):

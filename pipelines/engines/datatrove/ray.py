@@ -31,13 +31,20 @@ RAY_WORKER_ENV = ("LOGURU_LEVEL", "HF_HUB_OFFLINE", "HF_ASSETS_CACHE", "AWS_ENDP
 _ray_address: str | None = None  # the cluster this process joined, once per process
 
 
-def ray_executor(spec, steps: list, tasks: int, logging_dir: Path, libraries: list[str]) -> PipelineExecutor:
+def ray_executor(spec, steps: list, tasks: int, logging_dir: Path, libraries: list[str], resources=None,
+                 workers: int | None = None) -> PipelineExecutor:
     """`tasks` Ray tasks, `workers` of them in flight, each holding cpus_per_task CPUs and
-    cpus_per_task x mem_per_cpu_gb GB of the cluster's memory."""
+    cpus_per_task x mem_per_cpu_gb GB of the cluster's memory, or what the stage's `resources` ask (its GPUs
+    too: Ray sets each task's CUDA_VISIBLE_DEVICES)."""
     ray_spec = spec.ray
-    return RayExecutor(steps, address=ray_spec.address, tasks=tasks, workers=min(spec.workers, tasks),
-                       cpus_per_task=ray_spec.cpus_per_task, mem_per_cpu_gb=ray_spec.mem_per_cpu_gb,
-                       logging_dir=str(logging_dir), libraries=libraries)
+    cpus, per_cpu, gpus = ray_spec.cpus_per_task, ray_spec.mem_per_cpu_gb, 0
+    if resources is not None:
+        cpus, gpus = resources.cpus or cpus, resources.gpus
+        per_cpu = resources.memory_gb / cpus if resources.memory_gb else per_cpu
+    workers = workers or min(spec.workers, tasks)
+    return RayExecutor(steps, address=ray_spec.address, tasks=tasks, workers=workers, cpus_per_task=cpus,
+                       mem_per_cpu_gb=per_cpu, gpus_per_task=gpus, logging_dir=str(logging_dir),
+                       libraries=libraries)
 
 
 class RayExecutor(RayPipelineExecutor):
@@ -60,7 +67,7 @@ class RayExecutor(RayPipelineExecutor):
         import time
 
         connect_ray(self.address, self.logging_dir.path, self.libraries)
-        _check_fits(self.cpus_per_task, self.mem_per_cpu_gb)
+        _check_fits(self.cpus_per_task, self.mem_per_cpu_gb, self.gpus_per_task)
         started = time.time()
         super().run()
         missing = self.get_incomplete_ranks(skip_completed=True)
@@ -188,18 +195,25 @@ def _check_workers(nodes: list[dict], libraries: list[str]) -> None:
                                   f"{', '.join(differ)}: install the same as the driver's on every node")
 
 
-def _check_fits(cpus: int, mem_per_cpu_gb: float) -> None:
+def _check_fits(cpus: int, mem_per_cpu_gb: float, gpus: int = 0) -> None:
     """Some node can hold a task: Ray would otherwise keep its placement group pending, and datatrove
     wait for it, for ever."""
     import ray
 
     memory = mem_per_cpu_gb * cpus * 2**30
     nodes = [node.get("Resources", {}) for node in ray.nodes() if node.get("Alive")]
-    if not any(r.get("CPU", 0) >= cpus and r.get("memory", 0) >= memory for r in nodes):
-        have = ", ".join(f"{r.get('CPU', 0):g} CPUs and {r.get('memory', 0) / 2**30:.1f} GB" for r in nodes)
-        raise RayClusterError(f"executor ray: no node of the cluster can hold a task of {cpus} CPUs and "
-                              f"{memory / 2**30:g} GB (executor.ray.cpus_per_task x mem_per_cpu_gb); "
-                              f"its nodes have {have or 'nothing'}")
+    if not any(r.get("CPU", 0) >= cpus and r.get("memory", 0) >= memory and r.get("GPU", 0) >= gpus
+               for r in nodes):
+        gpu = f", {gpus} GPUs" if gpus else ""
+        have = ", ".join(_holds(r, gpus) for r in nodes)
+        raise RayClusterError(f"executor ray: no node of the cluster can hold a task of {cpus} CPUs{gpu} and "
+                              f"{memory / 2**30:g} GB (executor.ray.cpus_per_task x mem_per_cpu_gb, or the "
+                              f"stage's resources); its nodes have {have or 'nothing'}")
+
+
+def _holds(resources: dict, gpus: int) -> str:
+    gpu = f", {resources.get('GPU', 0):g} GPUs" if gpus else ""
+    return f"{resources.get('CPU', 0):g} CPUs{gpu} and {resources.get('memory', 0) / 2**30:.1f} GB"
 
 
 def _last_error(logging_dir: str, ranks: list[int], since: float) -> str:

@@ -18,19 +18,25 @@ class WarcRecordReader(WarcReader):
 
     # datatrove's WarcReader skips non-HTML and undecodable records without counting them and
     # stops a task on a corrupt record; here each outcome is a stat, and a corrupt record ends
-    # only the rest of its own file.
-    def __init__(self, data_folder, paths_file, max_record_bytes: int, source_index: dict[str, int]):
+    # only the rest of its own file. `per_file`: the first N documents of each file (datatrove's own
+    # `limit` counts a task's documents, which would depend on how the files are spread over tasks).
+    def __init__(self, data_folder, paths_file, max_record_bytes: int, source_index: dict[str, int],
+                 per_file: int | None = None):
         super().__init__(data_folder, paths_file=paths_file, compression=None)
         self.max_record_bytes = max_record_bytes
         self.source_index = source_index
+        self.per_file = per_file
 
     def read_file(self, filepath: str) -> DocumentsPipeline:
         from warcio.archiveiterator import ArchiveIterator
 
         source = self.source_index[filepath]
+        kept = 0
         with self.data_folder.open(filepath, "rb") as f:
             records = iter(ArchiveIterator(f))
             for index in itertools.count():
+                if kept == self.per_file:
+                    return
                 try:
                     record = next(records)
                 except StopIteration:
@@ -51,6 +57,7 @@ class WarcRecordReader(WarcReader):
                 name = Path(filepath).name
                 data["id"] = data["id"] or f"{name}#{index}"  # old crawls may lack record ids
                 data["metadata"] = {"source": name, "source_index": source, "record_index": index}
+                kept += 1
                 yield self.get_document_from_dict(data, filepath, index)
 
     def process_record(self, record) -> tuple[dict | None, str | None]:

@@ -18,10 +18,11 @@ class _RecordDocuments:
     """Turns a record into a document, or names why it cannot be one; counted where it happens."""
 
     def _setup(self, text_fields: list[str], id_field: str, max_record_bytes: int,
-               source_index: dict[str, int]) -> None:
+               source_index: dict[str, int], per_file: int | None) -> None:
         self.text_fields, self.id_field = text_fields, id_field
         self.max_record_bytes = max_record_bytes
         self.source_index = source_index
+        self.per_file = per_file  # the first N documents of each file (input.limit)
 
     def _document(self, record, filepath: str, index: int) -> Document | None:
         self.stat_update("records")
@@ -54,16 +55,19 @@ class JsonlRecordReader(_RecordDocuments, JsonlReader):
     name = "📄 JSONL records (counted)"
 
     # datatrove's JsonlReader skips malformed lines uncounted and stops a file at undecodable bytes.
-    def __init__(self, data_folder, paths_file, text_fields, id_field, max_record_bytes, source_index):
+    def __init__(self, data_folder, paths_file, text_fields, id_field, max_record_bytes, source_index,
+                 per_file=None):
         super().__init__(data_folder, paths_file=paths_file, compression="infer")
-        self._setup(text_fields, id_field, max_record_bytes, source_index)
+        self._setup(text_fields, id_field, max_record_bytes, source_index, per_file)
 
     def read_file(self, filepath: str) -> DocumentsPipeline:
         import orjson
 
         with self.data_folder.open(filepath, "rb", compression=self.compression) as f:
-            index = -1
+            index, kept = -1, 0
             for line in f:
+                if kept == self.per_file:
+                    return
                 if not line.strip():
                     continue
                 index += 1  # every non-blank line is a record, readable or not: positions stay the lines'
@@ -77,6 +81,7 @@ class JsonlRecordReader(_RecordDocuments, JsonlReader):
                         continue
                     doc = self._document(record, filepath, index)
                 if doc is not None:
+                    kept += 1
                     yield doc
 
 
@@ -85,21 +90,25 @@ class ParquetRecordReader(_RecordDocuments, ParquetReader):
 
     name = "📒 Parquet records (counted)"
 
-    def __init__(self, data_folder, paths_file, text_fields, id_field, max_record_bytes, source_index):
+    def __init__(self, data_folder, paths_file, text_fields, id_field, max_record_bytes, source_index,
+                 per_file=None):
         super().__init__(data_folder, paths_file=paths_file)
-        self._setup(text_fields, id_field, max_record_bytes, source_index)
+        self._setup(text_fields, id_field, max_record_bytes, source_index, per_file)
 
     def read_file(self, filepath: str) -> DocumentsPipeline:
         import pyarrow.parquet as pq
 
         with self.data_folder.open(filepath, "rb") as f, pq.ParquetFile(f) as pqf:
-            index = 0
+            index, kept = 0, 0
             for batch in pqf.iter_batches(batch_size=self.batch_size):
                 for record in batch.to_pylist():
+                    if kept == self.per_file:
+                        return
                     with self.track_time():
                         doc = self._document(record, filepath, index)
                     index += 1
                     if doc is not None:
+                        kept += 1
                         yield doc
 
 

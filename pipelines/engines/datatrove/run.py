@@ -19,11 +19,13 @@ def run_pipeline(
     executor_spec,
     on_progress: Callable[[int, int], None] | None = None,
     libraries: list[str] = (),
+    resources=None,
 ) -> list[dict[str, float]]:
-    """Run steps on the recipe's executor; resumes finished tasks; returns each step's summed stats."""
+    """Run steps on the recipe's executor, each task holding `resources` (executors.Resources, default: the
+    executor's own); resumes finished tasks; returns each step's summed stats."""
     if executor_spec.kind == "local":
         _preload_forkserver(steps, libraries)
-    executor = make_executor(executor_spec, steps, tasks, logging_dir, list(libraries))
+    executor = make_executor(executor_spec, steps, tasks, logging_dir, list(libraries), resources)
     done = threading.Event()
     watcher = None
     if on_progress:

@@ -17,20 +17,28 @@ from pipelines.engines.errors import EngineError
 from pipelines.engines.libraries import code_root
 
 
-def slurm_executor(spec, steps: list, tasks: int, logging_dir: Path) -> PipelineExecutor:
-    """One sbatch array job of `tasks` tasks (at most `workers` at once) that the build waits for."""
+def slurm_executor(spec, steps: list, tasks: int, logging_dir: Path, resources=None,
+                   workers: int | None = None) -> PipelineExecutor:
+    """One sbatch array job of `tasks` tasks (at most `workers` at once) that the build waits for; a stage's
+    `resources` ask each task's CPUs, memory and GPUs (`--gres=gpu:N`)."""
     slurm = spec.slurm
+    cpus, per_cpu, sbatch_args = slurm.cpus_per_task, slurm.mem_per_cpu_gb, dict(slurm.sbatch_args)
+    if resources is not None:
+        cpus = resources.cpus or cpus
+        per_cpu = resources.memory_gb / cpus if resources.memory_gb else per_cpu
+        if resources.gpus:
+            sbatch_args.setdefault("gres", f"gpu:{resources.gpus}")
     return WaitingSlurmExecutor(
         steps,
         tasks=tasks,
-        workers=min(spec.workers, tasks),
+        workers=workers or min(spec.workers, tasks),
         time=slurm.time,
         partition=slurm.partition,
-        cpus_per_task=slurm.cpus_per_task,
-        mem_per_cpu_gb=slurm.mem_per_cpu_gb,
+        cpus_per_task=cpus,
+        mem_per_cpu_gb=per_cpu,
         job_name=job_name(logging_dir),
         env_command=job_environment(),
-        sbatch_args=dict(slurm.sbatch_args),
+        sbatch_args=sbatch_args,
         logging_dir=str(logging_dir),
     )
 

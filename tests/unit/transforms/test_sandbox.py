@@ -5,12 +5,14 @@ from __future__ import annotations
 
 import json
 import os
+import pickle
 import shutil
 import signal
 import socket
 import subprocess
 import tempfile
 import threading
+import time
 from pathlib import Path
 from textwrap import dedent
 
@@ -199,6 +201,7 @@ def test_a_fork_bomb_is_held_to_its_processes_and_leaves_nothing(sandbox):
     bomb = "import os\nwhile True:\n    try:\n        os.fork()\n    except OSError:\n        pass\n"
     assert run(sandbox, bomb, timeout=3).reason == "timeout"
     if sandbox.user is not None:  # root's sandboxes run as nobody: none of them may be left behind
+        sandbox.close()  # (but the one started ahead for the next run, which close() ends)
         assert _processes_of(sandbox.user) == []
 
 
@@ -348,6 +351,83 @@ def test_each_run_starts_from_an_empty_working_folder(sandbox):
     assert run(sandbox, "import os\nfiles = os.listdir('.')\n", "assert files == [], files\n").passed
 
 
+def test_a_sandbox_started_ahead_is_new_and_has_seen_no_program(sandbox):
+    # The first run leaves a process (pid 3 of its namespace) and a file; the next one, in the sandbox started
+    # while the first ran, is the first program of new namespaces: its harness is pid 2, there is no pid 3.
+    leaves = "import os, time\nif os.fork() == 0:\n    time.sleep(30)\n    os._exit(0)\nopen('left', 'w')\n"
+    assert run(sandbox, leaves).passed
+    assert sandbox.ahead and len(sandbox._spares) == sandbox.ahead  # this thread's next ones are waiting
+    looks = """\
+        import os
+        me, files = os.getpid(), os.listdir(".")
+        try:
+            os.kill(3, 0)
+            third = True
+        except ProcessLookupError:
+            third = False
+        """
+    assert run(sandbox, looks, "assert (me, files, third) == (2, [], False), (me, files, third)\n").passed
+
+
+def test_the_program_holds_no_descriptor_but_its_own(sandbox):
+    code = """\
+        import os
+        held = []
+        for fd in range(1024):
+            try:
+                os.fstat(fd)
+                held.append(fd)
+            except OSError:
+                pass
+        """
+    # stdin (at its end), stdout, stderr and the harness's report channel: nothing of the caller's
+    assert run(sandbox, code, "assert held[:3] == [0, 1, 2] and len(held) == 4, held\n").passed
+
+
+def test_a_fork_of_the_caller_holding_a_sandboxs_pipe_does_not_hold_its_run(sandbox):
+    assert run(sandbox, ADD).passed  # the next sandbox is started: a fork now holds its stdin's other end
+    child = os.fork()
+    if child == 0:
+        try:
+            time.sleep(30)
+        finally:
+            os._exit(0)
+    try:
+        result = run(sandbox, ADD, "assert add(1, 2) == 3\n", timeout=20)
+    finally:
+        os.kill(child, signal.SIGKILL)
+        os.waitpid(child, 0)
+    assert result.passed and result.seconds < 10, result
+
+
+def _running(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/status").read_text().split("State:")[1].split()[0]
+    except (OSError, IndexError):
+        return False
+    return state != "Z"
+
+
+def test_close_ends_every_sandbox_started_ahead_and_the_launchers():
+    sandbox = Sandbox(limits=Limits(timeout=5)).ready()
+    with Pool(sandbox, 2) as pool:
+        assert all(r.passed for r in pool.run([Program(ADD, "assert add(1, 1) == 2\n")] * 4))
+        started = [s.pid for s in sandbox._spares] + [launcher.proc.pid for launcher in sandbox._launchers]
+        assert started and all(_running(pid) for pid in started)
+    assert not any(_running(pid) for pid in started)  # the pool's close() closed the sandbox
+    assert sandbox.run(Program(ADD, "assert add(1, 1) == 2\n")).passed  # and a later run starts anew
+    sandbox.close()
+
+
+def test_a_sandbox_pickles_without_its_processes(sandbox):
+    assert run(sandbox, ADD).passed
+    again = pickle.loads(pickle.dumps(sandbox))
+    try:
+        assert again.run(Program(ADD, "assert add(2, 2) == 4\n")).passed
+    finally:
+        again.close()
+
+
 # Many at once, and a refusal where there is no containment.
 
 def test_a_pool_keeps_the_order_of_its_programs(sandbox):
@@ -395,11 +475,13 @@ def test_execute_check_counts_a_failing_sample_under_the_runs_reason():
     row = {"solution": "```python\n" + ADD + "```"}
     assert check.passes({"tests": "assert add(2, 2) == 4"}, row, context) is True
     assert row["execution"]["passed"] and row["execution"]["tests"] == 1
-    assert check.passes({"tests": "assert add(2, 2) == 5"}, {"solution": ADD}, context) == "tests_failed"
-    assert check.passes({}, {"solution": ADD}, context) == "no_tests"
-    assert check.passes({"tests": "assert True"}, {"solution": "while True: pass"}, context) == "timeout"
+    failed = check.passes({"tests": "assert add(2, 2) == 5"}, {"solution": ADD}, context)
+    assert failed.reason == "tests_failed" and "assert add(2, 2) == 5" in failed.detail  # what a refine says
+    assert check.passes({}, {"solution": ADD}, context).reason == "no_tests"
+    looping = {"solution": "while True: pass"}
+    assert check.passes({"tests": "assert True"}, looping, context).reason == "timeout"
     named = parse_checks([{"type": "execute", "code": "solution", "tests": "tests", "name": "hidden"}], {})[0]
-    assert named.passes({"tests": "assert False"}, {"solution": ""}, context) == "hidden_tests_failed"
+    assert named.passes({"tests": "assert False"}, {"solution": ""}, context).reason == "hidden_tests_failed"
 
 
 def test_a_task_with_the_execute_check_rejects_by_reason_and_keeps_the_result():

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import ClassVar, Literal
 
 from pydantic import Field
 
 from transforms.synth.checks.base import Check, CheckContext
+from transforms.synth.parsed import Failure
 
 
 class Execute(Check):
@@ -16,6 +17,7 @@ class Execute(Check):
     no_tests; `name_` before it where `name` is set); `keep_as` names a row field that records the run."""
 
     type: Literal["execute"]
+    default_name: ClassVar[str] = "execute"
     field: str = Field(alias="code")  # the row's field holding the program
     tests: str  # the field holding its tests: of the row, else of the prompt's record
     entry_point: str | None = None  # a field naming the function `check(candidate)` is called with
@@ -28,14 +30,16 @@ class Execute(Check):
         return {self.field: "row", self.tests: "either", **({self.entry_point: "either"} if self.entry_point
                                                             else {})}
 
-    def passes(self, record: dict, row: dict, context: CheckContext) -> bool | str:  # type: ignore[override]
-        """True, or the reason the run failed (the task counts the sample under it)."""
+    def passes(self, record: dict, row: dict, context: CheckContext) -> bool | Failure:  # type: ignore[override]
+        """True, or the run's reason (the task counts the sample under it) with what the run said: the
+        failed tests and the last lines of stderr, for a reader of the rejects and a refining model."""
         result = self.run(record, row, context)
         if self.keep_as:
             row[self.keep_as] = result.as_row()
         if result.passed:
             return True
-        return f"{self.name}_{result.reason}" if self.name else result.reason
+        said = [*result.failed, *result.stderr.strip().splitlines()[-5:]]
+        return Failure(f"{self.name}_{result.reason}" if self.name else result.reason, "\n".join(said)[:2000])
 
     def run(self, record: dict, row: dict, context: CheckContext):
         """The contained run of this sample (a result of reason no_tests where it has none)."""

@@ -6,7 +6,7 @@ from typing import Literal
 
 from pydantic import Field
 
-from transforms.decontam import normalize_tokens
+from transforms.decontam.tokens import normalize_tokens
 from transforms.synth.checks.base import Bounded, CheckContext
 
 # Words that say nothing about grounding: an answer is supported by its content words.

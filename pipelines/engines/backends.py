@@ -1,0 +1,46 @@
+"""One generation backend per process and spec, shared by every stage, task and DoFn in the process: an
+engine is loaded once (on a GPU, twice the memory otherwise) and does one generate call at a time."""
+
+from __future__ import annotations
+
+import json
+import threading
+
+from transforms.synth.backends import OpenAIBackend, VLLMBackend
+
+# Per process: a worker process (a task of an executor, a Beam SDK worker) makes its own from the spec it
+# was given; nothing else of the launcher's state is read.
+_BACKENDS: dict[str, object] = {}
+_IN_USE: dict[str, threading.Lock] = {}  # one generate at a time per backend and process
+_MAKING = threading.Lock()
+
+
+def _key(spec: dict) -> str:
+    return json.dumps(spec, sort_keys=True)
+
+
+def shared(spec: dict) -> tuple[object, threading.Lock, bool]:
+    """The process's backend for `spec`, its lock, and whether this call made it.
+
+    Two threads of one process (a Beam SDK worker runs bundles on several) setting up at once must not each
+    make a backend: two engines in one process.
+    """
+    key = _key(spec)
+    with _MAKING:
+        made = key not in _BACKENDS
+        if made:
+            options = {k: v for k, v in spec.items() if k != "kind"}
+            _BACKENDS[key] = VLLMBackend(**options) if spec["kind"] == "vllm" else OpenAIBackend(**options)
+            _IN_USE[key] = threading.Lock()
+        return _BACKENDS[key], _IN_USE[key], made
+
+
+def shared_backend(spec: dict):
+    """One backend per process and spec: every stage and task in it reuses the engine."""
+    return shared(spec)[0]
+
+
+def release_all() -> None:
+    """Forget every backend of the process (their engines stop when collected)."""
+    _BACKENDS.clear()
+    _IN_USE.clear()
