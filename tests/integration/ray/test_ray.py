@@ -113,8 +113,10 @@ def test_a_node_lost_and_a_task_failed_in_the_middle_of_a_stage(cluster, tmp_pat
     head. Another task fails (its input is gone): the build fails cleanly, and the rerun runs only it."""
     # Rank r reads the r-th input. Rank 0's is small: it ends first, and ranks 1 and 2 then run on the
     # two nodes (one CPU each) for a long while, so the worker is seen running one of them; rank 3
-    # starts only after one of those has finished.
-    write_wet(tmp_path / "wet", files=4, records=[600, 8700, 8700, 6000])
+    # starts only after one of those has finished. Ranks 1 and 2 are long enough for a cold worker node to
+    # start its task on a loaded machine (its runtime environment unpacked, datatrove imported) before
+    # the head has run both.
+    write_wet(tmp_path / "wet", files=4, records=[600, 30000, 30000, 6000])
     recipe = write_recipe("big-wet.yaml", tmp_path, "big.yaml", folder=tmp_path / "wet")
     state, out = tmp_path / "state", tmp_path / "out"
     env = {**os.environ, "PIPELINES_HOME": str(state), "COLUMNS": "200"}
@@ -177,8 +179,8 @@ def test_a_node_lost_and_a_task_failed_in_the_middle_of_a_stage(cluster, tmp_pat
     # Nothing twice, nothing lost.
     manifest = json.loads((path / "manifest.json").read_text())
     read, langid = manifest["stages"]
-    assert read["in"] == read["out"] == 24_000 and not read["dropped"]
-    assert langid["in"] == langid["out"] == manifest["rows"] == 24_000
+    assert read["in"] == read["out"] == 66_600 and not read["dropped"]
+    assert langid["in"] == langid["out"] == manifest["rows"] == 66_600
     for name, digest in manifest["files"].items():
         assert sha256(path / name) == digest
 
@@ -191,7 +193,7 @@ def test_synthesis_on_ray_loses_nothing_with_a_node_and_writes_the_local_rows(cl
         cluster.worker = cluster.start_worker("w1")
     prompts = tmp_path / "questions.jsonl"
     prompts.write_text("".join(json.dumps({"id": f"q{i:02d}", "question": f"What is {i} + {i}?"}) + "\n"
-                               for i in range(96)))
+                               for i in range(48)))
     recipe = write_recipe("ray-synth.yaml", tmp_path, "synth.yaml", prompts=prompts, model=tiny_model)
     local = build(recipe, tmp_path / "local")
     assert local.returncode == 0, local.stderr
@@ -233,5 +235,5 @@ def test_synthesis_on_ray_loses_nothing_with_a_node_and_writes_the_local_rows(cl
     manifest = json.loads((ray_path / "manifest.json").read_text())
     synth = manifest["stages"][-1]
     assert synth["executor"] == {"kind": "ray", "tasks": 2, "gpus_per_task": 1}
-    assert synth["in"] == 192 and synth["out"] + sum(synth["dropped"].values()) == 192  # nothing lost
+    assert synth["in"] == 96 and synth["out"] + sum(synth["dropped"].values()) == 96  # nothing lost
     assert json.loads((local_path / "manifest.json").read_text())["stages"][-1]["executor"]["tasks"] == 1
