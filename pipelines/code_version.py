@@ -41,7 +41,34 @@ def module_file(name: str) -> Path | None:
 
 def read_source(name: str) -> str:
     path = module_file(name)
-    return path.read_text() if path else ""
+    if path is None:
+        return ""
+    stat = path.stat()
+    return _read(str(path), stat.st_mtime_ns, stat.st_size)
+
+
+_READ_FILES = read_source
+
+
+@functools.lru_cache(maxsize=4096)
+def _read(path: str, mtime_ns: int, size: int) -> str:
+    """A file's text, read again only when it changes (a build asks for each module dozens of times)."""
+    return Path(path).read_text()
+
+
+def _stamp(modules: Iterable[str]) -> tuple:
+    """What tells whether any of `modules` changed: each file's path, time and size."""
+    stamps = []
+    for name in modules:
+        path = module_file(name)
+        stat = path.stat() if path else None
+        stamps.append((name, str(path), stat.st_mtime_ns, stat.st_size) if stat else (name,))
+    return tuple(stamps)
+
+
+# (roots, libraries, extra) -> (the closure's stamp, the code version): a build asks each stage's version
+# several times (the plan, each run, the version's manifest), each a walk over ~70 modules.
+_VERSIONS: dict[tuple, tuple[tuple, str]] = {}
 
 
 @functools.cache
@@ -102,6 +129,14 @@ def libraries_of(modules: Iterable[str], read: Reader | None = None) -> list[str
 def code_version(roots: Iterable[str], extra_libraries: Iterable[str] = (), extra: str = "",
                  read: Reader | None = None) -> str:
     """sha256 (16 hex digits) of the sources of `roots`' closure and the versions of its libraries."""
+    roots = tuple(sorted(roots))
+    if read is None and read_source is _READ_FILES:  # a test's stand-in reader is never remembered
+        key = (roots, tuple(sorted(extra_libraries)), extra)
+        if (known := _VERSIONS.get(key)) and _stamp(name for name, *_ in known[0]) == known[0]:
+            return known[1]
+        stamp = _stamp(closure(roots, read_source))  # before reading: an edit meanwhile shows next time
+        _VERSIONS[key] = (stamp, code_version(roots, extra_libraries, extra, read_source))
+        return _VERSIONS[key][1]
     read = read or read_source
     modules = closure(roots, read)
     h = hashlib.sha256(extra.encode())

@@ -44,3 +44,13 @@ def release_all() -> None:
     """Forget every backend of the process (their engines stop when collected)."""
     _BACKENDS.clear()
     _IN_USE.clear()
+
+
+
+def release(spec: dict) -> None:
+    """Stop the process's engine for `spec` now (a task ending in a process of its own: a pool worker, a Ray
+    actor, a Slurm task), rather than when the process is killed: its engine's processes outlive it."""
+    backend = _BACKENDS.pop(_key(spec), None)
+    _IN_USE.pop(_key(spec), None)
+    if backend is not None and hasattr(backend, "close"):
+        backend.close()

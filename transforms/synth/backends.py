@@ -89,6 +89,13 @@ class VLLMBackend:
             )
         return self._llm
 
+    def close(self) -> None:
+        """Stop the engine's processes now: a task's process may be killed next (a pool ends its idle
+        workers), and the engine's own processes outlive a killed parent, holding their memory."""
+        if self._llm is not None:
+            self._llm.llm_engine.engine_core.shutdown()
+            self._llm = None
+
     def render(self, messages: list[dict]) -> str:
         return self.llm.get_tokenizer().apply_chat_template(
             messages, tokenize=False, add_generation_prompt=True

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import time
 from collections.abc import Iterator
 from itertools import islice
@@ -13,7 +14,8 @@ from itertools import islice
 from datatrove.io import get_datafolder
 from datatrove.pipeline.base import PipelineStep
 
-from pipelines.engines.backends import shared
+from pipelines.engines.backends import release, shared
+from pipelines.engines.datatrove.run import DRIVER
 from transforms.synth.cache import GenerationCache
 from transforms.synth.graphs import GRAPHS, counts_of
 
@@ -87,6 +89,8 @@ class GenerateTasks(PipelineStep):
                     json.dump(progress, f)
         finally:
             cache.close()
+            if os.environ.get(DRIVER) != str(os.getpid()):  # a process of its own: nothing else needs it
+                release(self.backend)
         yield from ()
 
     @staticmethod

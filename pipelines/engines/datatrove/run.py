@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import threading
 from collections.abc import Callable
 from pathlib import Path
@@ -10,6 +11,8 @@ from pathlib import Path
 from datatrove.pipeline.base import PipelineStep
 
 from pipelines.engines.datatrove.executors import make_executor
+
+DRIVER = "PIPELINES_DRIVER_PID"  # the build's own process: its engines serve later stages too
 
 
 def run_pipeline(
@@ -23,6 +26,7 @@ def run_pipeline(
 ) -> list[dict[str, float]]:
     """Run steps on the recipe's executor, each task holding `resources` (executors.Resources, default: the
     executor's own); resumes finished tasks; returns each step's summed stats."""
+    os.environ[DRIVER] = str(os.getpid())  # tasks in this process keep their engines for later stages
     if executor_spec.kind == "local":
         _preload_forkserver(steps, libraries)
     executor = make_executor(executor_spec, steps, tasks, logging_dir, list(libraries), resources)
