@@ -31,7 +31,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import shutil
 import sqlite3
 import statistics
@@ -228,9 +227,7 @@ def _raw_shard(model: str, records: Path, rank: int, tasks: int, n: int, max_tok
         outputs = backend.llm.generate(prompts[start : start + chunk], params, use_tqdm=False)
         tokens += sum(len(c.token_ids) for o in outputs for c in o.outputs)
     out.write_text(json.dumps({"tokens": tokens, "completions": len(prompts) * n}))
-    # Exit now: multiprocessing would wait for the engine's own process at exit, which ends only when its
-    # parent does (the stage's tasks end with their pool's workers, likewise without a shutdown).
-    os._exit(0)
+    backend.close()  # as the stage's tasks do: multiprocessing would wait at exit for the engine's processes
 
 
 def multi_task(args) -> None:

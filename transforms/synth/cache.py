@@ -7,6 +7,7 @@ processes may share the file, and a killed build loses at most the chunk that wa
 from __future__ import annotations
 
 import sqlite3
+import time
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -23,9 +24,22 @@ class GenerationCache:
         self.path = Path(path)
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self._db = sqlite3.connect(self.path, timeout=60, isolation_level=None)
-        self._db.execute("PRAGMA journal_mode=WAL")
+        self._wal()
         self._db.execute("PRAGMA synchronous=NORMAL")  # durable at each commit in WAL mode, without an fsync
         self._db.execute(_SCHEMA)
+
+    def _wal(self, wait: float = 60.0) -> None:
+        """WAL mode, waiting for the other tasks: two processes opening a new file at once both ask for it,
+        and SQLite answers the second "database is locked" at once, without its busy time-out."""
+        deadline = time.monotonic() + wait
+        while True:
+            try:
+                self._db.execute("PRAGMA journal_mode=WAL")
+                return
+            except sqlite3.OperationalError as e:
+                if "locked" not in str(e) or time.monotonic() > deadline:
+                    raise
+                time.sleep(0.05)
 
     def get(self, keys: list[str]) -> dict[str, Completion]:
         found: dict[str, Completion] = {}
