@@ -169,15 +169,26 @@ def test_a_memory_hog_fails_with_memory(sandbox):
     assert run(sandbox, ADD, "assert len([0] * 10 ** 10) > 0\n").reason == "memory"
 
 
+def _status(pid: str) -> dict[str, str]:
+    path = Path("/proc") / pid / "status"
+    return dict(line.split(":", 1) for line in path.read_text().splitlines() if ":" in line)
+
+
 def _processes_of(uid: int) -> list[str]:
-    """The live processes (not zombies) of `uid`."""
+    """The live processes (not zombies) of `uid` that this process or no one owns: those under another test's
+    sandboxes (pytest-xdist runs other modules beside this one) lead up to that test's process instead."""
     found = []
     for status in Path("/proc").glob("[0-9]*/status"):
         try:
-            fields = dict(line.split(":", 1) for line in status.read_text().splitlines() if ":" in line)
-        except OSError:
+            fields = _status(status.parent.name)
+            if int(fields["Uid"].split()[0]) != uid or fields["State"].strip().startswith("Z"):
+                continue
+            owner = fields["PPid"].strip()  # the first ancestor of another user: its sandbox's owner
+            while owner not in ("0", "1") and int(_status(owner)["Uid"].split()[0]) == uid:
+                owner = _status(owner)["PPid"].strip()
+        except (OSError, KeyError):
             continue
-        if int(fields["Uid"].split()[0]) == uid and not fields["State"].strip().startswith("Z"):
+        if owner in ("0", "1", str(os.getpid())):  # left behind: orphaned, or still under this test
             found.append(f"{status.parent.name} {fields['Name'].strip()}")
     return found
 
