@@ -130,15 +130,19 @@ def code_version(roots: Iterable[str], extra_libraries: Iterable[str] = (), extr
                  read: Reader | None = None) -> str:
     """sha256 (16 hex digits) of the sources of `roots`' closure and the versions of its libraries."""
     roots = tuple(sorted(roots))
-    if read is None and read_source is _READ_FILES:  # a test's stand-in reader is never remembered
-        key = (roots, tuple(sorted(extra_libraries)), extra)
-        if (known := _VERSIONS.get(key)) and _stamp(name for name, *_ in known[0]) == known[0]:
-            return known[1]
-        stamp = _stamp(closure(roots, read_source))  # before reading: an edit meanwhile shows next time
-        _VERSIONS[key] = (stamp, code_version(roots, extra_libraries, extra, read_source))
-        return _VERSIONS[key][1]
-    read = read or read_source
-    modules = closure(roots, read)
+    if read is not None or read_source is not _READ_FILES:  # a test's stand-in reader is never remembered
+        read = read or read_source
+        return _digest(closure(roots, read), extra_libraries, extra, read)
+    key = (roots, tuple(sorted(extra_libraries)), extra)
+    if (known := _VERSIONS.get(key)) and _stamp(name for name, *_ in known[0]) == known[0]:
+        return known[1]
+    modules = closure(roots, read_source)
+    stamp = _stamp(modules)  # before reading: an edit meanwhile shows next time
+    _VERSIONS[key] = (stamp, _digest(modules, extra_libraries, extra, read_source))
+    return _VERSIONS[key][1]
+
+
+def _digest(modules: list[str], extra_libraries: Iterable[str], extra: str, read: Reader) -> str:
     h = hashlib.sha256(extra.encode())
     for name in modules:
         h.update(f"\0{name}\0".encode())

@@ -46,7 +46,6 @@ def release_all() -> None:
     _IN_USE.clear()
 
 
-
 def release(spec: dict) -> None:
     """Stop the process's engine for `spec` now (a task ending in a process of its own: a pool worker, a Ray
     actor, a Slurm task), rather than when the process is killed: its engine's processes outlive it."""
