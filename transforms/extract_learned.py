@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections import Counter
 from functools import lru_cache
 from pathlib import Path
 
@@ -22,6 +23,7 @@ import numpy as np
 from transforms import extract_native
 from transforms.errors import TransformError
 from transforms.extract_blocks import FEATURES, KINDS, page_rows
+from transforms.extract_vocab import ACTION, ACTION_WORDS, REPEAT_BELOW, REPEAT_WORDS
 
 MODEL = Path(__file__).with_name("extract_model.json")
 _ROW = KINDS.index("row")
@@ -194,8 +196,9 @@ def learned_text(html: str, model_path: str, threshold: float | None = None, max
     if not texts:
         return ""
     model = load_model(model_path)
-    keep = model.proba(rows, chains, native) >= (model.threshold if threshold is None else threshold)
-    return "\n".join(text for text, k in zip(texts, tidy(keep, rows, chains), strict=True) if k)
+    p = model.proba(rows, chains, native)
+    keep = furniture(tidy(p >= (model.threshold if threshold is None else threshold), rows, chains), texts, p)
+    return "\n".join(text for text, k in zip(texts, keep, strict=True) if k)
 
 
 _COL = {name: i for i, name in enumerate(FEATURES)}
@@ -229,4 +232,25 @@ def tidy(keep: np.ndarray, rows: np.ndarray, chains: np.ndarray) -> np.ndarray:
         alone = heading & (everyone[np.maximum(c, 0)] > 1) & (kept_text[np.maximum(c, 0)] == 0)
         if (keep & ~alone).any():  # a rule never empties a page
             keep = keep & ~alone
+    return keep
+
+
+def furniture(keep: np.ndarray, texts: list[str], p: np.ndarray) -> np.ndarray:
+    """The site's own lines among the kept blocks (measured on wcxb-dev's tuning half, bench/README.md): a
+    short call to action or label (transforms/extract_vocab.py: ACTION), and a short line the page says
+    twice or more (a button, a per-post label) unless the trees are sure of it. Never empties a page."""
+    said = Counter(texts)  # hashing every block's text is cheap; the rest looks at kept blocks only
+    drop = []
+    for i in np.flatnonzero(keep).tolist():
+        text = texts[i]
+        if len(text) > 40 * ACTION_WORDS:  # far more than 16 words
+            continue
+        n = len(text.split())
+        if (n <= REPEAT_WORDS and said[text] >= 2 and p[i] < REPEAT_BELOW) or (
+                n <= ACTION_WORDS and ACTION.search(text.lower())):
+            drop.append(i)
+    if not drop or len(drop) == int(keep.sum()):
+        return keep
+    keep = keep.copy()
+    keep[drop] = False
     return keep

@@ -175,6 +175,19 @@ def declared(type_names: str) -> int:
 def item_comment(itemtype: str) -> bool:
     """Whether a microdata itemtype is schema.org's Comment."""
     return any(name.rstrip("/").rsplit("/", 1)[-1] == "comment" for name in itemtype.lower().split())
+# Calls to action and page furniture: a short kept block saying one of these is the site talking, not the
+# text (a newsletter box, a login prompt, an ad label, a "related posts" title); tuned on wcxb-dev's tuning
+# half (bench/README.md), where no such block of 16 words or fewer was main content often enough to matter.
+ACTION = re.compile(
+    r"\b(subscribe|sign(ing)? ?up|newsletter|register(ing)?|log ?in|free trial|request (a )?demo|get started|"
+    r"contact us|get in touch|advertisement|related (articles|posts|stories)|you may (also )?(like|enjoy)|"
+    r"click to expand|loading|buy now|see price|learn more|read more|sponsored|privacy policy|"
+    r"share (this|on)|follow us)\b")  # of the lower-cased text: faster than re.I
+ACTION_WORDS = 16
+REPEAT_WORDS = 10  # a line of this many words or fewer said twice or more on a page is the site's (a label)
+REPEAT_BELOW = 0.6  # unless the trees are this sure of it
+
+
 SENTENCE_END = frozenset(".!?。！？…\"”»)")
 
 _class_cache: dict[str, int] = {}

@@ -128,3 +128,20 @@ def test_after_the_trees_tables_and_code_inside_kept_text_stay_and_lone_sidebar_
     # unless it is all the page keeps
     keep = np.array([True, False, False, False])
     assert tidy(keep, sidebar, side).tolist() == [True, False, False, False]
+
+
+def test_after_the_trees_the_sites_own_lines_go_and_the_text_stays():
+    import numpy as np
+
+    from transforms.extract_learned import furniture
+
+    texts = [PROSE, "Sign up for our newsletter", "Click to expand...", PROSE + " Again.", "Click to expand...",
+             "How to register a company in Delaware, step by step, with the fees of each office and the forms "
+             "you need", "Parameters", "Parameters"]
+    keep = np.ones(len(texts), bool)
+    p = np.array([0.9, 0.8, 0.5, 0.9, 0.5, 0.9, 0.7, 0.7])
+    # a call to action and a label said twice the trees were unsure of go; a long line that names an
+    # action and a twice-said heading the trees are sure of stay
+    assert furniture(keep, texts, p).tolist() == [True, False, False, True, False, True, True, True]
+    # a page that is only the site's lines keeps them
+    assert furniture(keep[1:3], texts[1:3], p[1:3]).tolist() == [True, True]
