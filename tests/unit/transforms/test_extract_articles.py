@@ -135,9 +135,9 @@ def test_after_the_trees_the_sites_own_lines_go_and_the_text_stays():
 
     from transforms.extract_learned import furniture
 
-    texts = [PROSE, "Sign up for our newsletter", "Click to expand...", PROSE + " Again.", "Click to expand...",
-             "How to register a company in Delaware, step by step, with the fees of each office and the forms "
-             "you need", "Parameters", "Parameters"]
+    texts = [PROSE, "Sign up for our newsletter", "Click to expand...", PROSE + " Again.",
+             "Click to expand...", "How to register a company in Delaware, step by step, with the fees of "
+             "each office and the forms you need", "Parameters", "Parameters"]
     keep = np.ones(len(texts), bool)
     p = np.array([0.9, 0.8, 0.5, 0.9, 0.5, 0.9, 0.7, 0.7])
     # a call to action and a label said twice the trees were unsure of go; a long line that names an
