@@ -104,7 +104,7 @@ def extract_recipe(recipe: str, folder: Path) -> str:
 
 def run_ours(recipe: str, data: Path, work: Path, model: Path) -> tuple[float, float]:
     """Seconds of the whole build, and of its stages alone (their executor runs, from the manifest)."""
-    from flows.build import build_flow
+    from flows.build import build
 
     os.environ["PIPELINES_HOME"] = str(work / "state")  # a cold stage cache every time
     overrides = [f"input.paths=[{data}/*.warc.gz]", f"executor.tasks={TASKS}", f"executor.workers={WORKERS}"]
@@ -115,7 +115,7 @@ def run_ours(recipe: str, data: Path, work: Path, model: Path) -> tuple[float, f
         overrides += [f"stages.quality.model={model}", "stages.quality.keep_top=null",
                       "stages.quality.threshold=0.5"]
     start = time.perf_counter()
-    build_flow(recipe=recipe, out=str(work / "out"), overrides=overrides)
+    build(recipe, overrides, str(work / "out"))
     seconds = time.perf_counter() - start
     manifest = json.loads(next((work / "out").rglob("manifest.json")).read_text())
     return seconds, sum(stage["seconds"] for stage in manifest["stages"])

@@ -106,3 +106,16 @@ def build_flow(recipe: str, overrides: list[str] | None = None, out: str | None 
             results += task(plan, group)
         path = write_task(plan, results, started_at)
     return {"path": path, "version": plan.version, "up_to_date": False}
+
+
+def build(recipe: str, overrides: list[str] | None = None, out: str | None = None,
+          plan: BuildPlan | None = None) -> dict:
+    """build_flow run here, as `pipelines build` does. On Prefect's temporary API (no PREFECT_API_URL) the
+    flow run sends no heartbeats: they tell a lasting server that a run crashed, the temporary one ends with
+    the build, and Prefect's heartbeat thread sleeps in whole seconds, so a build waited up to 1 s for it."""
+    from prefect.settings import get_current_settings, temporary_settings
+
+    if get_current_settings().api.url:
+        return build_flow(recipe=recipe, overrides=overrides, out=out, plan=plan)
+    with temporary_settings(updates={"flows.heartbeat_frequency": None}):
+        return build_flow(recipe=recipe, overrides=overrides, out=out, plan=plan)

@@ -31,7 +31,7 @@ def stopped_line(signum: int, display, plan) -> str:
 def run(plan, dataset: str, overrides: list[str], out: str | None, log: BuildLog, verbose: bool) -> dict:
     """Run the Prefect build flow with the live display; a stop ends it with one line and the signal's exit
     code (an engine's own failure is said by the command, with the log's path)."""
-    from flows.build import build_flow
+    from flows.build import build
     from pipelines.console import quiet_user_error_tracebacks
     from pipelines.display import BuildDisplay
 
@@ -56,7 +56,7 @@ def run(plan, dataset: str, overrides: list[str], out: str | None, log: BuildLog
     try:
         with stop, display:
             try:
-                return build_flow(recipe=dataset, overrides=overrides, out=out, plan=plan)
+                return build(dataset, overrides, out, plan)
             except BuildStopped as e:  # the flow run is recorded as crashed: its Prefect API can go too
                 stop.exit_now(e.signum)
     except USER_ERRORS as e:
