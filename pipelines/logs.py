@@ -105,10 +105,11 @@ class BuildLog:
         """-v: what the log gets, on the real stderr too, a fraction of a second later."""
         with open(self.path, "rb") as log:
             while True:
+                done = self._done.is_set()  # before the read: what was written before the end is read
                 chunk = log.read(1 << 16)
                 if chunk:
                     os.write(self._saved[1], chunk)
                     continue
-                if self._done.is_set():
+                if done:
                     return
                 time.sleep(0.1)
