@@ -64,3 +64,14 @@ def state(tmp_path, monkeypatch) -> Path:
 @pytest.fixture
 def out(tmp_path) -> Path:
     return tmp_path / "out"
+
+
+def pytest_sessionfinish(session, exitstatus):
+    """Stop the temporary Prefect servers builds in this process started: Prefect stops them at exit, and an
+    xdist worker leaves without running exit handlers (one was found running after the session)."""
+    import sys
+
+    server = sys.modules.get("prefect.server.api.server")
+    if server is not None:
+        for instance in list(server.SubprocessASGIServer._instances.values()):
+            instance.stop()

@@ -41,9 +41,14 @@ def shared_backend(spec: dict):
 
 
 def release_all() -> None:
-    """Forget every backend of the process (their engines stop when collected)."""
+    """Stop every engine of the process now: left to the collector, one still referenced elsewhere outlives
+    the process (a test session's engine was found running after the session)."""
+    backends = list(_BACKENDS.values())
     _BACKENDS.clear()
     _IN_USE.clear()
+    for backend in backends:
+        if hasattr(backend, "close"):
+            backend.close()
 
 
 def release(spec: dict) -> None:
