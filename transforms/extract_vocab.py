@@ -185,7 +185,7 @@ ACTION = re.compile(
     r"share (this|on)|follow us)\b")  # of the lower-cased text: faster than re.I
 ACTION_WORDS = 16
 REPEAT_WORDS = 10  # a line of this many words or fewer said twice or more on a page is the site's (a label)
-REPEAT_BELOW = 0.6  # unless the trees are this sure of it
+REPEAT_BELOW = 0.55  # unless the trees are this sure of it
 
 
 SENTENCE_END = frozenset(".!?。！？…\"”»)")
