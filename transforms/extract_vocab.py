@@ -175,6 +175,8 @@ def declared(type_names: str) -> int:
 def item_comment(itemtype: str) -> bool:
     """Whether a microdata itemtype is schema.org's Comment."""
     return any(name.rstrip("/").rsplit("/", 1)[-1] == "comment" for name in itemtype.lower().split())
+
+
 # Calls to action and page furniture: a short kept block saying one of these is the site talking, not the
 # text (a newsletter box, a login prompt, an ad label, a "related posts" title); tuned on wcxb-dev's tuning
 # half (bench/README.md), where no such block of 16 words or fewer was main content often enough to matter.
