@@ -43,18 +43,19 @@ def shared_backend(spec: dict):
 def release_all() -> None:
     """Stop every engine of the process now: left to the collector, one still referenced elsewhere outlives
     the process (a test session's engine was found running after the session)."""
-    backends = list(_BACKENDS.values())
-    _BACKENDS.clear()
     _IN_USE.clear()
-    for backend in backends:
-        if hasattr(backend, "close"):
-            backend.close()
+    while _BACKENDS:
+        _close(_BACKENDS.popitem()[1])
 
 
 def release(spec: dict) -> None:
     """Stop the process's engine for `spec` now (a task ending in a process of its own: a pool worker, a Ray
     actor, a Slurm task), rather than when the process is killed: its engine's processes outlive it."""
-    backend = _BACKENDS.pop(_key(spec), None)
     _IN_USE.pop(_key(spec), None)
+    _close(_BACKENDS.pop(_key(spec), None))
+
+
+def _close(backend) -> None:
+    """Stop a backend's engine processes, where it has any (an HTTP client has none)."""
     if backend is not None and hasattr(backend, "close"):
         backend.close()
