@@ -25,6 +25,7 @@ from collections.abc import Iterable
 
 from resiliparse.extract.html2text import extract_plain_text
 
+from transforms import extract_native
 from transforms.errors import TransformError
 from transforms.extract_learned import MODEL, learned_text
 
@@ -147,7 +148,7 @@ class PageTooDeep(TransformError):
 def unclosed_containers(html: str) -> int:
     """Start tags of container elements less their end tags (0 where the page has fewer tags than
     MAX_OPEN): str.count scans, no parse."""
-    if html.count("<") <= MAX_OPEN:  # one scan settles nearly every page
+    if extract_native.count(html, "<") <= MAX_OPEN:  # one scan settles nearly every page
         return 0
     lower = html.lower()
     return sum(lower.count(f"<{tag}") - lower.count(f"</{tag}") for tag in _CONTAINERS)
@@ -172,7 +173,7 @@ class Extractor:
 
     def extract(self, html: str) -> str:
         """The main text of one page, paragraphs separated by newlines; "" when there is none."""
-        if not html or not html.strip():
+        if not html or html.isspace():
             return ""
         if self.backend == "trafilatura":
             return _trafilatura(html, self.options)

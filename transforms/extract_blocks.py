@@ -91,7 +91,7 @@ def _segments(tree, html: str) -> dict:
     """React's streamed server rendering (Next.js and others) sends a page's content after its shell,
     in hidden <div id="S:n">s that a script moves into the places of <template id="B:n"> (or "P:n");
     without them such a page shows no text. Their nodes by n."""
-    if 'id="S:' not in html:  # one C search: the CSS query runs only on such pages
+    if not extract_native.contains(html, 'id="S:'):  # one C search: the CSS query runs only on such pages
         return {}
     return {node.attributes["id"][2:]: node for node in tree.css('div[hidden][id^="S:"]')}
 

@@ -80,6 +80,8 @@ PyObject *walk(PyObject *self, PyObject *args);
 PyObject *features(PyObject *self, PyObject *args);
 PyObject *model_new(PyObject *self, PyObject *args);
 PyObject *score(PyObject *self, PyObject *args);
+PyObject *scan_count(PyObject *self, PyObject *args);
+PyObject *scan_contains(PyObject *self, PyObject *args);
 
 /* numpy's float64 sum (pairwise, as np.add.reduce over a contiguous array) */
 double pairwise_sum(const double *a, Py_ssize_t n, Py_ssize_t stride);

@@ -84,6 +84,8 @@ static PyMethodDef methods[] = {
     {"features", features, METH_VARARGS, "The feature rows and container ids of a page's blocks."},
     {"model", model_new, METH_VARARGS, "The trees of a model, for score()."},
     {"score", score, METH_VARARGS, "P(main content) of each block."},
+    {"count", scan_count, METH_VARARGS, "text.count(an ASCII character), vectorised."},
+    {"contains", scan_contains, METH_VARARGS, "Whether text contains an ASCII needle, vectorised."},
     {"word_bits", word_bits, METH_O, "Class-word group bits of an ASCII class string (for the tests)."},
     {NULL, NULL, 0, NULL},
 };

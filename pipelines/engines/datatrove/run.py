@@ -59,8 +59,10 @@ def _preload_forkserver(steps: list[PipelineStep] = (), libraries: list[str] = (
     """
     from multiprocess import forkserver
 
+    # pandas: pyarrow imports it on its first conversion of Python rows (the version's rows, Parquet
+    # writers), ~0.3 s in every worker of every stage otherwise
     modules = ["pipelines.engines.datatrove.cache", "datatrove.pipeline.filters",
-               "datatrove.utils.word_tokenizers"]
+               "datatrove.utils.word_tokenizers", "pandas"]
     modules += [PRELOADED[lib] for lib in libraries if lib in PRELOADED]
     # Steps on object storage: s3fs and botocore (~1 s to import) once, not in every worker.
     if any(_on_object_storage(step) for step in steps):

@@ -11,6 +11,7 @@ from support import ROOT, TESTS
 
 from transforms.extract import Extractor
 from transforms.extract_blocks import page_blocks
+from transforms.extract_learned import MODEL as MODEL_PATH
 
 WCXB = ROOT.parent / "shared" / "data" / "wcxb-dev"
 PROSE = ("The committee met on Tuesday to review the proposal, and after a long discussion it agreed "
@@ -208,6 +209,73 @@ def test_word_groups_the_c_walk_cannot_match_are_refused():
     finally:
         extract_vocab.WORD_GROUPS.clear()
         extract_vocab.WORD_GROUPS.update(saved)
+
+
+def test_the_page_scans_in_c_are_str_count_and_in():
+    """The scans before the parse (the '<' count, React's segment ids) give str.count and `in` on strings of
+    each width, with the needle at every place around the vectorised loops' 64-character blocks."""
+    import random
+
+    from transforms import extract_native
+
+    assert extract_native._c is not None
+    rng = random.Random(7)
+    needle = 'id="S:'
+    texts = [html for html in _authored()]
+    for alphabet in ("ab<id=\"S:", "ab<id=\"S:\u00e9", "ab<id=\"S:\u4e2d", "ab<id=\"S:\U0001F600"):
+        texts += ["".join(rng.choice(alphabet) for _ in range(rng.randint(0, 200))) for _ in range(300)]
+        for at in (0, 1, 57, 58, 63, 64, 65, 127, 128, 200):
+            filler = alphabet[-1] * 210
+            texts.append(filler[:at] + needle + filler[at:])
+            texts.append(filler[:at] + needle[:-1] + filler[at:])  # all but its last character
+    texts += ["", "<", needle, needle[:-1], "S:" * 100]
+    for text in texts:
+        assert extract_native.contains(text, needle) == (needle in text), text
+        assert extract_native.count(text, "<") == text.count("<"), text
+    with pytest.raises(ValueError, match="ASCII"):
+        extract_native._c.contains("x", "é".encode())
+
+
+def test_the_c_trees_keep_what_the_numpy_trees_keep():
+    """The C trees walk blocks down each tree together and compare float32 cuts: on every authored page they
+    score each block as the numpy QuickScorer does (to rounding: exp differs in the last bit), on pages of
+    one block (summed pairwise) and of many, and keep the same blocks."""
+    import numpy as np
+
+    from transforms.extract_blocks import page_rows
+    from transforms.extract_learned import MODEL, load_model
+
+    model = load_model(str(MODEL))
+    assert model.native is not None
+    pages = 0
+    for html in _authored():
+        _, rows, chains = page_rows(html)
+        if not len(rows):
+            continue
+        pages += 1
+        for r, c in ((rows, chains), (rows[:1], chains[:1]), (rows[:17], chains[:17])):
+            fast, numpy = model.proba(r, c, native=True), model.proba(r, c, native=False)
+            np.testing.assert_allclose(fast, numpy, rtol=0, atol=1e-12)
+            assert np.array_equal(fast >= model.threshold, numpy >= model.threshold)
+    assert pages > 50
+
+
+def test_a_model_the_c_trees_cannot_hold_is_refused():
+    """Trees wider than the C nodes' one-byte child numbers, or that loop, are refused with a reason."""
+    from transforms import extract_native
+
+    spec = json.loads(MODEL_PATH.read_text())
+    stage = spec["stages"][0]
+    wide = {key: [row + [row[0]] * 300 for row in stage[key]] for key in ("feature", "cut", "left", "right",
+                                                                       "value")}
+    with pytest.raises(ValueError, match="over 256 nodes"):
+        extract_native.model(dict(spec, stages=[dict(stage, **wide)]), len(spec["features"]))
+    looping = {key: [list(row) for row in stage[key]] for key in ("left", "right")}
+    for side in ("left", "right"):  # the root's children are node 1, whose children are the root
+        looping[side][0][0], looping[side][0][1] = 1, 0
+    looping = dict(stage, **looping)
+    with pytest.raises(ValueError, match="over 64 deep or loops"):
+        extract_native.model(dict(spec, stages=[looping]), len(spec["features"]))
 
 
 def test_the_extract_stage_names_its_model_by_hash_in_its_report():
