@@ -18,9 +18,8 @@ typedef struct {
 typedef struct {
     double baseline;
     Py_ssize_t n_trees, width;   /* nodes of tree t: [t * width, (t + 1) * width) */
-    int32_t *feature, *left, *right;
-    double *cut, *value;
     Node *nodes;
+    double *value;               /* each node's value (a leaf's is its exit value) */
     uint8_t *depth;              /* each tree's deepest leaf: the steps every walk down it takes */
 } Stage;
 
@@ -29,20 +28,16 @@ typedef struct {
     Stage *stages;
 } Model;
 
-#define N_CONTEXT 16
-#define GROUP 16  /* blocks walked down a tree together */  /* extract_learned.CONTEXT */
+#define N_CONTEXT 16  /* extract_learned.CONTEXT */
+#define GROUP 16      /* blocks walked down a tree together */
 
 static void model_free(PyObject *capsule) {
     Model *m = PyCapsule_GetPointer(capsule, "extract_model");
     if (!m) return;
     for (Py_ssize_t s = 0; s < m->n_stages; s++) {
         Stage *st = &m->stages[s];
-        PyMem_Free(st->feature);
-        PyMem_Free(st->left);
-        PyMem_Free(st->right);
-        PyMem_Free(st->cut);
-        PyMem_Free(st->value);
         PyMem_Free(st->nodes);
+        PyMem_Free(st->value);
         PyMem_Free(st->depth);
     }
     PyMem_Free(m->stages);
@@ -82,6 +77,54 @@ static int tree_depth(const Node *tree, int j, uint8_t *state, int *depth, int a
     return d;
 }
 
+/* the stage's nodes and each tree's depth from the exported arrays, checked (-1: an exception is set) */
+static int build_nodes(Stage *st, Py_ssize_t s, Py_ssize_t limit, PyObject *feature_obj, PyObject *cut_obj,
+                       PyObject *left_obj, PyObject *right_obj) {
+    Py_ssize_t nodes = st->n_trees * st->width;
+    int32_t *feature = NULL, *left = NULL, *right = NULL;
+    double *cut = NULL;
+    int ok = -1;
+    if (copy_buffer(feature_obj, (void **)&feature, nodes, 4) < 0 ||
+        copy_buffer(cut_obj, (void **)&cut, nodes, 8) < 0 || copy_buffer(left_obj, (void **)&left, nodes, 4) < 0 ||
+        copy_buffer(right_obj, (void **)&right, nodes, 4) < 0)
+        goto done;
+    if (st->width > 256 || limit > 65536) {
+        PyErr_Format(PyExc_ValueError, "model: stage %zd has trees of over 256 nodes or over 65,536 features", s);
+        goto done;
+    }
+    for (Py_ssize_t j = 0; j < nodes; j++)
+        if (feature[j] < 0 || feature[j] >= limit || left[j] < 0 || left[j] >= st->width || right[j] < 0 ||
+            right[j] >= st->width) {
+            PyErr_Format(PyExc_ValueError, "model: stage %zd has a node out of range", s);
+            goto done;
+        }
+    st->nodes = PyMem_Malloc(nodes > 0 ? nodes * sizeof(Node) : 1);
+    st->depth = PyMem_Malloc(st->n_trees > 0 ? st->n_trees : 1);
+    if (!st->nodes || !st->depth) { PyErr_NoMemory(); goto done; }
+    for (Py_ssize_t j = 0; j < nodes; j++) {
+        float c = (float)cut[j];
+        if ((double)c > cut[j]) c = nextafterf(c, -INFINITY);
+        st->nodes[j] = (Node){c, (uint16_t)feature[j], {(uint8_t)left[j], (uint8_t)right[j]}};
+    }
+    for (Py_ssize_t t = 0; t < st->n_trees; t++) {
+        uint8_t state[256] = {0};
+        int depths[256];
+        int d = tree_depth(st->nodes + t * st->width, 0, state, depths, 0);
+        if (d < 0 || d > 64) {
+            PyErr_Format(PyExc_ValueError, "model: tree %zd of stage %zd is over 64 deep or loops", t, s);
+            goto done;
+        }
+        st->depth[t] = (uint8_t)d;
+    }
+    ok = 0;
+done:
+    PyMem_Free(feature);
+    PyMem_Free(cut);
+    PyMem_Free(left);
+    PyMem_Free(right);
+    return ok;
+}
+
 /* model(n_features, [(baseline, n_trees, width, feature int32, cut float64, left int32, right int32,
  * value float64), ...]) -> a capsule for score() */
 PyObject *model_new(PyObject *self, PyObject *args) {
@@ -104,45 +147,10 @@ PyObject *model_new(PyObject *self, PyObject *args) {
             return NULL;
         }
         m->n_stages = s + 1;
-        Py_ssize_t nodes = st->n_trees * st->width;
-        if (copy_buffer(feature, (void **)&st->feature, nodes, 4) < 0 ||
-            copy_buffer(cut, (void **)&st->cut, nodes, 8) < 0 ||
-            copy_buffer(left, (void **)&st->left, nodes, 4) < 0 ||
-            copy_buffer(right, (void **)&st->right, nodes, 4) < 0 ||
-            copy_buffer(value, (void **)&st->value, nodes, 8) < 0) {
+        if (copy_buffer(value, (void **)&st->value, st->n_trees * st->width, 8) < 0 ||
+            build_nodes(st, s, n_features + (s ? N_CONTEXT : 0), feature, cut, left, right) < 0) {
             Py_DECREF(capsule);
             return NULL;
-        }
-        Py_ssize_t limit = n_features + (s ? N_CONTEXT : 0);
-        if (st->width > 256 || limit > 65536) {
-            Py_DECREF(capsule);
-            return PyErr_Format(PyExc_ValueError, "model: stage %zd has trees of over 256 nodes or over 65,536 "
-                                "features", s);
-        }
-        for (Py_ssize_t j = 0; j < nodes; j++)
-            if (st->feature[j] < 0 || st->feature[j] >= limit || st->left[j] < 0 || st->left[j] >= st->width ||
-                st->right[j] < 0 || st->right[j] >= st->width) {
-                Py_DECREF(capsule);
-                return PyErr_Format(PyExc_ValueError, "model: stage %zd has a node out of range", s);
-            }
-        st->nodes = PyMem_Malloc(nodes > 0 ? nodes * sizeof(Node) : 1);
-        if (!st->nodes) { Py_DECREF(capsule); return PyErr_NoMemory(); }
-        for (Py_ssize_t j = 0; j < nodes; j++) {
-            float cut = (float)st->cut[j];
-            if ((double)cut > st->cut[j]) cut = nextafterf(cut, -INFINITY);
-            st->nodes[j] = (Node){cut, (uint16_t)st->feature[j], {(uint8_t)st->left[j], (uint8_t)st->right[j]}};
-        }
-        st->depth = PyMem_Malloc(st->n_trees > 0 ? st->n_trees : 1);
-        if (!st->depth) { Py_DECREF(capsule); return PyErr_NoMemory(); }
-        for (Py_ssize_t t = 0; t < st->n_trees; t++) {
-            uint8_t state[256] = {0};
-            int depths[256];
-            int d = tree_depth(st->nodes + t * st->width, 0, state, depths, 0);
-            if (d < 0 || d > 64) {
-                Py_DECREF(capsule);
-                return PyErr_Format(PyExc_ValueError, "model: tree %zd of stage %zd is over 64 deep or loops", t, s);
-            }
-            st->depth[t] = (uint8_t)d;
         }
     }
     return capsule;
