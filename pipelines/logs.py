@@ -102,14 +102,23 @@ class BuildLog:
         self.stdout, self.stderr = sys.stdout, sys.stderr
 
     def _copy_to_stderr(self) -> None:
-        """-v: what the log gets, on the real stderr too, a fraction of a second later."""
+        """-v: what the log gets, on the real stderr too, a fraction of a second later, in whole lines (a
+        line ends at a newline or a progress bar's carriage return), so that our own lines never land in the
+        middle of a library's."""
         with open(self.path, "rb") as log:
+            partial = b""
             while True:
                 done = self._done.is_set()  # before the read: what was written before the end is read
                 chunk = log.read(1 << 16)
                 if chunk:
-                    os.write(self._saved[1], chunk)
+                    data = partial + chunk
+                    cut = max(data.rfind(b"\n"), data.rfind(b"\r")) + 1
+                    if cut:
+                        os.write(self._saved[1], data[:cut])
+                    partial = data[cut:]
                     continue
                 if done:
+                    if partial:
+                        os.write(self._saved[1], partial)
                     return
                 time.sleep(0.1)

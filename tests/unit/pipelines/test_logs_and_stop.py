@@ -50,6 +50,27 @@ def test_verbose_shows_the_log_as_it_grows(tmp_path):
         assert line in done.stderr.splitlines()
 
 
+HALF_LINE = """
+import os, sys, time
+from pathlib import Path
+from pipelines.logs import BuildLog
+
+with BuildLog(Path(sys.argv[1]), verbose=True, restore=False) as log:
+    log.keep = True
+    os.write(2, b"a library's half")
+    time.sleep(0.5)  # the tail reads the log every 0.1 s: it has seen the half line
+    print("ours", file=log.stderr, flush=True)
+    os.write(2, b" line\\n")
+    os.write(2, b"no newline at the end")
+"""
+
+
+def test_verbose_copies_whole_lines_so_ours_never_splits_a_librarys(tmp_path):
+    done = _python(HALF_LINE, str(tmp_path / "build.log"))
+    assert done.returncode == 0, done.stderr
+    assert done.stderr.splitlines() == ["ours", "a library's half line", "no newline at the end"]
+
+
 STOPPED = """
 import os, signal, subprocess, sys, threading, time
 import pipelines.stop as stop_module
