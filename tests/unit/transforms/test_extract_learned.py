@@ -221,7 +221,7 @@ def test_the_page_scans_in_c_are_str_count_and_in():
     assert extract_native._c is not None
     rng = random.Random(7)
     needle = 'id="S:'
-    texts = [html for html in _authored()]
+    texts = list(_authored())
     for alphabet in ("ab<id=\"S:", "ab<id=\"S:\u00e9", "ab<id=\"S:\u4e2d", "ab<id=\"S:\U0001F600"):
         texts += ["".join(rng.choice(alphabet) for _ in range(rng.randint(0, 200))) for _ in range(300)]
         for at in (0, 1, 57, 58, 63, 64, 65, 127, 128, 200):
@@ -243,9 +243,9 @@ def test_the_c_trees_keep_what_the_numpy_trees_keep():
     import numpy as np
 
     from transforms.extract_blocks import page_rows
-    from transforms.extract_learned import MODEL, load_model
+    from transforms.extract_learned import load_model
 
-    model = load_model(str(MODEL))
+    model = load_model(str(MODEL_PATH))
     assert model.native is not None
     pages = 0
     for html in _authored():
